@@ -38,6 +38,16 @@ pub fn check_id(id: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// Checks a run id: like other ids, but `:` and `+` are allowed too, so that ids made from
+/// timestamps (`manual__2026-01-01T00:00:00+00:00`, as in Airflow) stay readable.
+pub fn check_run_id(id: &str) -> Result<(), String> {
+    let plain: String = id
+        .chars()
+        .map(|c| if matches!(c, ':' | '+') { '_' } else { c })
+        .collect();
+    check_id(&plain).map_err(|e| e.replace(&plain, id))
+}
+
 macro_rules! id_type {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
@@ -91,5 +101,7 @@ mod tests {
             assert!(DagId::new(bad).is_err(), "{bad}");
         }
         assert!(TaskId::new("x".repeat(251)).is_err());
+        assert!(check_run_id("manual__2026-01-01T00:00:00+00:00").is_ok());
+        assert!(check_run_id("a/b").is_err());
     }
 }

@@ -1,10 +1,9 @@
 //! `weir`: one binary for every role, as clap subcommands.
 
-mod cli;
-
 use std::process::ExitCode;
 
 use clap::Parser;
+use weir_server::cli;
 
 fn main() -> ExitCode {
     let args = cli::Cli::parse();

@@ -86,15 +86,13 @@ pub fn load_folder(dir: &Path) -> FolderLoad {
 /// Parses files in parallel. `Dag::file` is each path relative to `root` (its identity in the
 /// store); diagnostics name the path as given, so that terminals and editors can open it.
 pub fn load_files(root: &Path, files: &[PathBuf]) -> FolderLoad {
-    let results: Vec<Result<Dag, ImportError>> =
-        files.par_iter().map(|path| load_file(root, path)).collect();
     let mut load = FolderLoad::default();
     let mut seen: std::collections::HashMap<String, String> = std::collections::HashMap::new();
-    for result in results {
-        match result {
+    for parsed in parse_files(root, files) {
+        match parsed.result {
             Ok(dag) => {
                 if let Some(first) = seen.get(dag.dag_id.as_str()) {
-                    load.errors.push(duplicate_id(root, &dag, first));
+                    load.errors.push(duplicate_dag_id(root, &dag, first));
                 } else {
                     seen.insert(dag.dag_id.to_string(), dag.file.clone());
                     load.dags.push(dag);
@@ -106,24 +104,52 @@ pub fn load_files(root: &Path, files: &[PathBuf]) -> FolderLoad {
     load
 }
 
-fn load_file(root: &Path, path: &Path) -> Result<Dag, ImportError> {
-    let shown = path.display().to_string();
-    let source = std::fs::read_to_string(path).map_err(|e| io_error(&shown, &e))?;
-    match parse_str(&shown, &source) {
-        Ok(mut dag) => {
-            dag.file = path
+/// One file as parsed, with its text: the store keeps the text of every DAG version.
+#[derive(Debug)]
+pub struct ParsedFile {
+    pub path: PathBuf,
+    /// The path relative to the DAG folder: the file's identity.
+    pub rel: String,
+    pub source: Option<String>,
+    pub result: Result<Dag, ImportError>,
+}
+
+/// Parses files in parallel, in the order given, without checking ids across files.
+pub fn parse_files(root: &Path, files: &[PathBuf]) -> Vec<ParsedFile> {
+    files
+        .par_iter()
+        .map(|path| {
+            let rel = path
                 .strip_prefix(root)
                 .unwrap_or(path)
                 .to_string_lossy()
                 .into_owned();
-            Ok(dag)
-        }
-        Err(diagnostics) => Err(ImportError {
-            file: shown,
-            diagnostics,
-            source: Some(source),
-        }),
-    }
+            let shown = path.display().to_string();
+            let (source, result) = match std::fs::read_to_string(path) {
+                Err(e) => (None, Err(io_error(&shown, &e))),
+                Ok(source) => {
+                    let result = match parse_str(&shown, &source) {
+                        Ok(mut dag) => {
+                            dag.file = rel.clone();
+                            Ok(dag)
+                        }
+                        Err(diagnostics) => Err(ImportError {
+                            file: shown,
+                            diagnostics,
+                            source: Some(source.clone()),
+                        }),
+                    };
+                    (Some(source), result)
+                }
+            };
+            ParsedFile {
+                path: path.clone(),
+                rel,
+                source,
+                result,
+            }
+        })
+        .collect()
 }
 
 fn io_error(file: &str, e: &std::io::Error) -> ImportError {
@@ -142,7 +168,8 @@ fn io_error(file: &str, e: &std::io::Error) -> ImportError {
     }
 }
 
-fn duplicate_id(root: &Path, dag: &Dag, first: &str) -> ImportError {
+/// The import error of a file whose dag_id another file already defines.
+pub fn duplicate_dag_id(root: &Path, dag: &Dag, first: &str) -> ImportError {
     let shown = root.join(&dag.file).display().to_string();
     let source = std::fs::read_to_string(root.join(&dag.file)).ok();
     let line = source

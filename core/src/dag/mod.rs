@@ -6,7 +6,10 @@ mod model;
 mod parse;
 pub mod task_types;
 
-pub use folder::{FolderLoad, ImportError, is_dag_file, list_dag_files, load_files, load_folder};
+pub use folder::{
+    FolderLoad, ImportError, ParsedFile, duplicate_dag_id, is_dag_file, list_dag_files, load_files,
+    load_folder, parse_files,
+};
 pub use model::{
     Backoff, DEFAULT_MAX_ACTIVE_RUNS, DEFAULT_MAX_ACTIVE_TASKS, DEFAULT_POOL, DEFAULT_PRIORITY,
     DEFAULT_QUEUE, Dag, RetryPolicy, Task, TriggerRule,

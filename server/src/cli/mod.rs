@@ -1,7 +1,11 @@
 //! The command line: parsing and dispatch. Each subcommand lives in its own file.
 
 mod dags;
+mod runs;
+pub mod runtime;
+mod serve;
 mod table;
+mod tasks;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -15,9 +19,13 @@ use clap::{Parser, Subcommand, ValueEnum};
     about = "Weir: a fast DAG orchestrator for the data pipelines that feed machine learning"
 )]
 pub struct Cli {
-    /// The folder of DAG files.
-    #[arg(long, global = true, env = "WEIR_DAGS_FOLDER", default_value = "dags")]
-    pub dags_folder: PathBuf,
+    /// The folder of DAG files (overrides the configuration and WEIR_DAGS_FOLDER).
+    #[arg(long, global = true)]
+    pub dags_folder: Option<PathBuf>,
+
+    /// The configuration file (default: WEIR_CONFIG, else ./weir.toml if it exists).
+    #[arg(long, global = true)]
+    pub config: Option<PathBuf>,
 
     #[command(subcommand)]
     pub command: Command,
@@ -28,6 +36,29 @@ pub enum Command {
     /// Work with DAG files: validate, list, show, next runs, plan a change.
     #[command(subcommand)]
     Dags(dags::DagsCommand),
+    /// Print the effective configuration (defaults, weir.toml, WEIR_* variables), secrets masked.
+    Config,
+    /// Scheduler and a worker in one process, on SQLite by default: Weir on a laptop.
+    Standalone,
+    /// Run a scheduler (any number may share one PostgreSQL).
+    Scheduler,
+    /// Run a worker that claims task instances from the given queues.
+    Worker(serve::WorkerArgs),
+    /// Runs of a DAG.
+    #[command(subcommand)]
+    Runs(runs::RunsCommand),
+    /// Task instances.
+    #[command(subcommand)]
+    Tasks(tasks::TasksCommand),
+    /// The database.
+    #[command(subcommand)]
+    Db(DbCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum DbCommand {
+    /// Apply the migrations not yet applied.
+    Migrate,
 }
 
 /// Output for people (tables, compiler-style errors) or for tools (JSON).
@@ -39,7 +70,32 @@ pub enum Format {
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let mut config = crate::config::load(cli.config.as_deref(), &|k| std::env::var(k).ok())?;
+    if let Some(folder) = cli.dags_folder {
+        config.dags_folder = folder;
+    }
+    let long_running = matches!(
+        cli.command,
+        Command::Standalone | Command::Scheduler | Command::Worker(_)
+    );
+    if long_running || matches!(cli.command, Command::Db(_)) {
+        crate::telemetry::init(config.log_format);
+    }
     match cli.command {
-        Command::Dags(cmd) => dags::run(&cli.dags_folder, cmd),
+        Command::Dags(cmd) => dags::run(&config, cmd),
+        Command::Config => {
+            print!("{}", config.to_masked_toml());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Standalone => serve::standalone(&config),
+        Command::Scheduler => serve::scheduler(&config),
+        Command::Worker(args) => serve::worker(&config, &args),
+        Command::Runs(cmd) => runs::run(&config, cmd),
+        Command::Tasks(cmd) => tasks::run(&config, cmd),
+        Command::Db(DbCommand::Migrate) => runtime::block_on(async {
+            let store = runtime::open_store(&config).await?;
+            println!("the {} database is up to date", store.backend());
+            Ok(ExitCode::SUCCESS)
+        }),
     }
 }

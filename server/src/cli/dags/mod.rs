@@ -3,16 +3,17 @@
 mod folder;
 mod list;
 mod next_runs;
+mod operate;
 mod plan;
 mod show;
 mod validate;
 
-use std::path::Path;
 use std::process::ExitCode;
 
 use clap::Subcommand;
 
 use super::Format;
+use crate::config::Config;
 
 #[derive(Subcommand, Debug)]
 pub enum DagsCommand {
@@ -45,6 +46,12 @@ pub enum DagsCommand {
         #[arg(long, value_enum, default_value_t)]
         format: Format,
     },
+    /// Create a manual run now (or for --logical-date), with params from --conf.
+    Trigger(operate::TriggerArgs),
+    /// Stop creating scheduled runs for a DAG.
+    Pause { dag_id: String },
+    /// Resume creating scheduled runs for a DAG.
+    Unpause { dag_id: String },
     /// What a change to the DAG files means, against a git revision: for pull request review.
     Plan {
         /// The revision to compare the working tree with.
@@ -55,8 +62,12 @@ pub enum DagsCommand {
     },
 }
 
-pub fn run(dags_folder: &Path, cmd: DagsCommand) -> anyhow::Result<ExitCode> {
+pub fn run(config: &Config, cmd: DagsCommand) -> anyhow::Result<ExitCode> {
+    let dags_folder = config.dags_folder.as_path();
     match cmd {
+        DagsCommand::Trigger(args) => operate::trigger(config, args),
+        DagsCommand::Pause { dag_id } => operate::set_paused(config, &dag_id, true),
+        DagsCommand::Unpause { dag_id } => operate::set_paused(config, &dag_id, false),
         DagsCommand::Validate { paths, format } => validate::run(dags_folder, &paths, format),
         DagsCommand::List { format } => list::run(dags_folder, format),
         DagsCommand::Show {

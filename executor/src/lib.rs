@@ -1,0 +1,11 @@
+//! Weir's executor: the worker side of the house.
+//!
+//! [`process`] runs one shell task as a real process group and streams its output; [`worker`]
+//! claims task instances from the store with a lease, heartbeats, runs each attempt and reports,
+//! every write guarded by the lease's fencing token.
+
+pub mod process;
+pub mod worker;
+
+pub use process::{Exit, LogLimits, LogLine, ProcessOutcome, ShellCommand, Stream, run_shell};
+pub use worker::{AttemptEnd, Worker, WorkerOptions};

@@ -1,0 +1,266 @@
+//! One attempt of one task instance: render, run, report; every write guarded by the lease.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
+use weir_core::dag::task_types::{ShellTask, TaskKind};
+use weir_core::dag::{Dag, Task};
+use weir_core::template::render;
+use weir_store::{AttemptOutcome, ClaimedTask, Store, StoreError};
+
+use super::WorkerOptions;
+use super::context::{template_context, weir_env};
+use super::logs::{Attempt, forward_logs};
+use crate::process::{Exit, LogLimits, ShellCommand, run_shell};
+
+/// How an attempt ended, from the worker's side.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AttemptEnd {
+    /// Reported to the store.
+    Reported,
+    /// The lease was lost (reaped, cleared): nothing more was written.
+    LeaseLost,
+    /// The store could not be reached to report; the lease will expire and be reaped.
+    Unreported(String),
+}
+
+pub(crate) async fn run_attempt(
+    store: Arc<dyn Store>,
+    options: Arc<WorkerOptions>,
+    claimed: ClaimedTask,
+    dag: Arc<Dag>,
+    cancel: CancellationToken,
+) -> AttemptEnd {
+    let span = tracing::info_span!(
+        "attempt",
+        dag.id = %claimed.dag_id,
+        run.id = %claimed.run_id,
+        task.id = %claimed.task_id,
+        r#try = claimed.try_number,
+        worker.id = %options.worker_id,
+    );
+    async move {
+        match store.mark_started(claimed.ti_id, claimed.lease_token).await {
+            Ok(()) => {}
+            Err(StoreError::LeaseLost { .. }) => return AttemptEnd::LeaseLost,
+            Err(e) => return AttemptEnd::Unreported(e.to_string()),
+        }
+        let lease_lost = CancellationToken::new();
+        let outcome = execute(&store, &options, &claimed, &dag, &cancel, &lease_lost).await;
+        if lease_lost.is_cancelled() {
+            return AttemptEnd::LeaseLost;
+        }
+        report(&store, &claimed, &dag, outcome).await
+    }
+    .instrument(span)
+    .await
+}
+
+/// What the task did, before it is reported.
+struct Executed {
+    outcome: AttemptOutcome,
+    output: Option<serde_json::Value>,
+}
+
+fn failed(reason: impl Into<String>) -> Executed {
+    Executed {
+        outcome: AttemptOutcome::Failed {
+            reason: reason.into(),
+        },
+        output: None,
+    }
+}
+
+async fn execute(
+    store: &Arc<dyn Store>,
+    options: &WorkerOptions,
+    claimed: &ClaimedTask,
+    dag: &Dag,
+    cancel: &CancellationToken,
+    lease_lost: &CancellationToken,
+) -> Executed {
+    let Some(task) = dag.task(&claimed.task_id) else {
+        return failed(format!(
+            "task `{}` is not in the DAG version this run is pinned to",
+            claimed.task_id
+        ));
+    };
+    match &task.kind {
+        TaskKind::Noop => Executed {
+            outcome: AttemptOutcome::Success,
+            output: None,
+        },
+        TaskKind::Shell(shell) => {
+            run_shell_task(
+                store, options, claimed, dag, task, shell, cancel, lease_lost,
+            )
+            .await
+        }
+        other => failed(format!(
+            "task type `{}` is not available in this build of Weir yet",
+            other.type_name()
+        )),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn run_shell_task(
+    store: &Arc<dyn Store>,
+    options: &WorkerOptions,
+    claimed: &ClaimedTask,
+    dag: &Dag,
+    task: &Task,
+    shell: &ShellTask,
+    cancel: &CancellationToken,
+    lease_lost: &CancellationToken,
+) -> Executed {
+    let context = match template_context(store.as_ref(), claimed, dag).await {
+        Ok(c) => c,
+        Err(e) => return failed(format!("cannot build the template context: {e:#}")),
+    };
+    let rendered = |key: &str, text: &str| {
+        render(text, &context).map_err(|e| format!("template error in `{key}`: {e}"))
+    };
+    let script = match rendered("run", &shell.run) {
+        Ok(s) => s,
+        Err(e) => return failed(e),
+    };
+    let workdir = match shell
+        .workdir
+        .as_deref()
+        .map(|w| rendered("workdir", w))
+        .transpose()
+    {
+        Ok(w) => w.map(PathBuf::from),
+        Err(e) => return failed(e),
+    };
+    let mut env = weir_env(claimed, dag.timezone);
+    for (name, value) in &task.env {
+        match rendered(&format!("env.{name}"), value) {
+            Ok(v) => env.push((name.clone(), v)),
+            Err(e) => return failed(e),
+        }
+    }
+    let command = ShellCommand {
+        shell: shell.shell.clone(),
+        script,
+        workdir,
+        env,
+        timeout: task.timeout.map(|t| t.as_std()),
+        kill_grace: options.kill_grace,
+        output_dir: options.output_dir.clone(),
+    };
+    let (tx, rx) = tokio::sync::mpsc::channel(1024);
+    let forwarder = tokio::spawn(forward_logs(
+        store.clone(),
+        Attempt {
+            ti_id: claimed.ti_id,
+            try_number: claimed.try_number,
+            token: claimed.lease_token,
+        },
+        rx,
+        lease_lost.clone(),
+    ));
+    // Either the worker's shutdown or a lost lease stops the process group.
+    let stop = CancellationToken::new();
+    let stopper = {
+        let (stop, cancel, lease_lost) = (stop.clone(), cancel.clone(), lease_lost.clone());
+        tokio::spawn(async move {
+            tokio::select! {
+                _ = cancel.cancelled() => {}
+                _ = lease_lost.cancelled() => {}
+                _ = stop.cancelled() => {}
+            }
+            stop.cancel();
+        })
+    };
+    let result = run_shell(command, tx, LogLimits::default(), stop.clone()).await;
+    stop.cancel();
+    let _ = stopper.await;
+    let _ = forwarder.await;
+    let outcome = match result {
+        Ok(o) => o,
+        Err(e) => return failed(format!("cannot start the command: {e}")),
+    };
+    let reason = match outcome.exit {
+        Exit::Code(0) => None,
+        Exit::Code(code) => Some(format!("the command exited with code {code}")),
+        Exit::Signal(signal) => Some(format!("the command was killed by signal {signal}")),
+        Exit::TimedOut => Some(format!(
+            "timed out after {}",
+            task.timeout.map(|t| t.to_string()).unwrap_or_default()
+        )),
+        Exit::Cancelled => Some(format!(
+            "worker {} shut down before the task finished",
+            options.worker_id
+        )),
+    };
+    let reason = reason.or_else(|| {
+        outcome
+            .output_error
+            .clone()
+            .map(|e| format!("invalid output: {e}"))
+    });
+    Executed {
+        outcome: match reason {
+            None => AttemptOutcome::Success,
+            Some(reason) => AttemptOutcome::Failed { reason },
+        },
+        output: outcome.output,
+    }
+}
+
+async fn report(
+    store: &Arc<dyn Store>,
+    claimed: &ClaimedTask,
+    dag: &Dag,
+    executed: Executed,
+) -> AttemptEnd {
+    if let Some(output) = &executed.output {
+        match store
+            .set_output(claimed.ti_id, claimed.lease_token, output)
+            .await
+        {
+            Ok(()) => {}
+            Err(StoreError::LeaseLost { .. }) => return AttemptEnd::LeaseLost,
+            Err(e) => return AttemptEnd::Unreported(e.to_string()),
+        }
+    }
+    let retry_at = dag.task(&claimed.task_id).map(|task| {
+        let delay = task.retry.delay_before(
+            claimed.try_number as u32 + 1,
+            jitter(claimed.ti_id, claimed.try_number),
+        );
+        chrono::Utc::now() + chrono::Duration::from_std(delay).unwrap_or_default()
+    });
+    if let AttemptOutcome::Failed { reason } = &executed.outcome {
+        tracing::warn!(%reason, "attempt failed");
+    }
+    match store
+        .finish_attempt(
+            claimed.ti_id,
+            claimed.lease_token,
+            executed.outcome,
+            retry_at,
+        )
+        .await
+    {
+        Ok(state) => {
+            tracing::info!(state = %state, "attempt reported");
+            AttemptEnd::Reported
+        }
+        Err(StoreError::LeaseLost { .. }) => AttemptEnd::LeaseLost,
+        Err(e) => AttemptEnd::Unreported(e.to_string()),
+    }
+}
+
+/// A deterministic spread in [0, 1) per task instance and try, so that tasks failing together
+/// do not all retry at the same instant.
+fn jitter(ti_id: i64, try_number: i32) -> f64 {
+    let mut x = (ti_id as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+        ^ (try_number as u64).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    x ^= x >> 31;
+    (x % 10_000) as f64 / 10_000.0
+}

@@ -1,0 +1,227 @@
+//! The worker: claims queued task instances with a lease, keeps the leases alive by heartbeat,
+//! runs each attempt, and reports. It meets the scheduler only in the store.
+//!
+//! Shutdown (the cancel token, e.g. SIGTERM): no new claims; running attempts may finish within
+//! the grace period; what is still running then is stopped and reported as failed with the
+//! reason, so it is retried if it has tries left.
+
+mod attempt;
+mod context;
+mod logs;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+use weir_core::dag::Dag;
+use weir_store::{ClaimRequest, ClaimedTask, Store, WorkerInfo};
+
+pub use attempt::AttemptEnd;
+
+#[derive(Debug, Clone)]
+pub struct WorkerOptions {
+    pub worker_id: String,
+    pub hostname: String,
+    pub queues: Vec<String>,
+    pub capacity: usize,
+    /// How long a lease lasts without a heartbeat.
+    pub lease: Duration,
+    pub heartbeat_interval: Duration,
+    pub shutdown_grace: Duration,
+    pub kill_grace: Duration,
+    /// The fallback poll when no wake-up arrives.
+    pub poll_interval: Duration,
+    /// Where $WEIR_OUTPUT files are created.
+    pub output_dir: PathBuf,
+}
+
+struct Running {
+    token: i64,
+    cancel: CancellationToken,
+}
+
+pub struct Worker {
+    store: Arc<dyn Store>,
+    options: Arc<WorkerOptions>,
+    versions: HashMap<i64, Arc<Dag>>,
+}
+
+impl Worker {
+    pub fn new(store: Arc<dyn Store>, options: WorkerOptions) -> Self {
+        Worker {
+            store,
+            options: Arc::new(options),
+            versions: HashMap::new(),
+        }
+    }
+
+    /// Runs until `shutdown` fires and running attempts are finished or handed back.
+    pub async fn run(mut self, shutdown: CancellationToken) -> anyhow::Result<()> {
+        let mut wakeups = self.store.subscribe();
+        let mut attempts: JoinSet<(i64, AttemptEnd)> = JoinSet::new();
+        let mut running: HashMap<i64, Running> = HashMap::new();
+        let stop_attempts = CancellationToken::new();
+        let mut last_heartbeat: Option<Instant> = None;
+        let mut backoff = Duration::from_millis(100);
+        tracing::info!(worker.id = %self.options.worker_id, queues = ?self.options.queues, capacity = self.options.capacity, "worker started");
+        while !shutdown.is_cancelled() {
+            if last_heartbeat.is_none_or(|t| t.elapsed() >= self.options.heartbeat_interval) {
+                self.heartbeat(&running, "running").await;
+                last_heartbeat = Some(Instant::now());
+            }
+            wakeups.drain();
+            let free = self.options.capacity.saturating_sub(running.len());
+            let mut claimed_any = false;
+            if free > 0 {
+                match self.claim(free).await {
+                    Ok(claimed) => {
+                        backoff = Duration::from_millis(100);
+                        claimed_any = !claimed.is_empty();
+                        for (task, dag) in claimed {
+                            let cancel = stop_attempts.child_token();
+                            running.insert(
+                                task.ti_id,
+                                Running {
+                                    token: task.lease_token,
+                                    cancel: cancel.clone(),
+                                },
+                            );
+                            let (store, options, ti) =
+                                (self.store.clone(), self.options.clone(), task.ti_id);
+                            attempts.spawn(async move {
+                                (
+                                    ti,
+                                    attempt::run_attempt(store, options, task, dag, cancel).await,
+                                )
+                            });
+                        }
+                    }
+                    Err(err) => {
+                        tracing::warn!(error = %format!("{err:#}"), "claim failed; retrying");
+                        tokio::select! {
+                            _ = shutdown.cancelled() => break,
+                            _ = tokio::time::sleep(backoff) => {}
+                        }
+                        backoff = (backoff * 2).min(Duration::from_secs(10));
+                        continue;
+                    }
+                }
+            }
+            if claimed_any && running.len() < self.options.capacity {
+                continue;
+            }
+            let until_heartbeat = self
+                .options
+                .heartbeat_interval
+                .saturating_sub(last_heartbeat.map_or(Duration::ZERO, |t| t.elapsed()));
+            tokio::select! {
+                _ = shutdown.cancelled() => break,
+                Some(done) = attempts.join_next(), if !attempts.is_empty() => {
+                    if let Ok((ti, end)) = done {
+                        running.remove(&ti);
+                        if let AttemptEnd::Unreported(e) = end {
+                            tracing::warn!(ti, error = %e, "could not report an attempt; its lease will expire");
+                        }
+                    }
+                }
+                _ = wakeups.wait(self.options.poll_interval.min(until_heartbeat.max(Duration::from_millis(10)))) => {}
+            }
+        }
+        self.drain(attempts, running, stop_attempts).await;
+        Ok(())
+    }
+
+    /// Claims up to `max` task instances and loads the DAG version of each.
+    async fn claim(&mut self, max: usize) -> anyhow::Result<Vec<(ClaimedTask, Arc<Dag>)>> {
+        let request = ClaimRequest {
+            worker_id: self.options.worker_id.clone(),
+            queues: self.options.queues.clone(),
+            max,
+            lease: self.options.lease,
+        };
+        let claimed = self.store.claim(&request).await?;
+        let mut out = Vec::with_capacity(claimed.len());
+        for task in claimed {
+            let dag = match self.versions.get(&task.dag_version_id) {
+                Some(dag) => dag.clone(),
+                None => {
+                    let dag = Arc::new(self.store.get_dag_version(task.dag_version_id).await?.dag);
+                    self.versions.insert(task.dag_version_id, dag.clone());
+                    dag
+                }
+            };
+            out.push((task, dag));
+        }
+        Ok(out)
+    }
+
+    /// Extends the leases of running attempts, and stops those whose lease is lost.
+    async fn heartbeat(&self, running: &HashMap<i64, Running>, state: &str) {
+        let info = WorkerInfo {
+            worker_id: self.options.worker_id.clone(),
+            hostname: self.options.hostname.clone(),
+            queues: self.options.queues.clone(),
+            capacity: i32::try_from(self.options.capacity).unwrap_or(i32::MAX),
+            state: state.into(),
+        };
+        if let Err(e) = self.store.heartbeat_worker(&info).await {
+            tracing::warn!(error = %e, "worker heartbeat failed");
+        }
+        if running.is_empty() {
+            return;
+        }
+        let leases: Vec<(i64, i64)> = running.iter().map(|(ti, r)| (*ti, r.token)).collect();
+        match self
+            .store
+            .heartbeat_leases(&self.options.worker_id, &leases, self.options.lease)
+            .await
+        {
+            Ok(lost) => {
+                for ti in lost {
+                    if let Some(r) = running.get(&ti) {
+                        tracing::warn!(ti, "lease lost; stopping the attempt");
+                        r.cancel.cancel();
+                    }
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "lease heartbeat failed"),
+        }
+    }
+
+    /// Lets running attempts finish within the grace period, heartbeating meanwhile, then
+    /// stops the rest, which report themselves failed ("worker shut down").
+    async fn drain(
+        &self,
+        mut attempts: JoinSet<(i64, AttemptEnd)>,
+        mut running: HashMap<i64, Running>,
+        stop: CancellationToken,
+    ) {
+        if attempts.is_empty() {
+            return;
+        }
+        tracing::info!(
+            running = running.len(),
+            grace_s = self.options.shutdown_grace.as_secs(),
+            "draining before shutdown"
+        );
+        let deadline = tokio::time::Instant::now() + self.options.shutdown_grace;
+        let mut ticker = tokio::time::interval(self.options.heartbeat_interval);
+        loop {
+            tokio::select! {
+                done = attempts.join_next() => match done {
+                    Some(Ok((ti, _))) => { running.remove(&ti); }
+                    Some(Err(_)) => {}
+                    None => break,
+                },
+                _ = ticker.tick() => self.heartbeat(&running, "draining").await,
+                _ = tokio::time::sleep_until(deadline), if !stop.is_cancelled() => {
+                    tracing::warn!(running = running.len(), "grace period over; stopping running tasks");
+                    stop.cancel();
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,20 @@
+//! The scheduler: keeps the store in step with the DAG folder, turns timetables and triggers
+//! into runs, and moves task instances along as their upstreams finish.
+//!
+//! It never talks to workers: it queues task instances in the store and the store wakes the
+//! workers. Every write is guarded by the store (unique keys, `state = from`), so any number of
+//! schedulers can run against one PostgreSQL.
+
+mod create_runs;
+mod dag_folder;
+mod options;
+mod schedule_tasks;
+mod scheduler;
+mod trigger;
+mod versions;
+
+pub use dag_folder::{DagFolder, ScanReport};
+pub use options::SchedulerOptions;
+pub use scheduler::{Scheduler, TickReport};
+pub use trigger::{TriggerError, TriggerRequest, trigger_run};
+pub use versions::VersionCache;

@@ -1,0 +1,106 @@
+//! `weir standalone`, `weir scheduler`, `weir worker`: the long-running roles.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::Args;
+use weir_executor::{Worker, WorkerOptions};
+use weir_scheduler::{Scheduler, SchedulerOptions};
+use weir_store::Store;
+
+use super::runtime::{block_on, hostname, open_store, process_id, shutdown_signal};
+use crate::config::Config;
+
+#[derive(Args, Debug, Default)]
+pub struct WorkerArgs {
+    /// Queues to claim from, comma-separated (default: the configuration's).
+    #[arg(long, value_delimiter = ',')]
+    pub queues: Option<Vec<String>>,
+    /// Task instances this worker runs at once.
+    #[arg(long)]
+    pub capacity: Option<usize>,
+}
+
+pub fn standalone(config: &Config) -> anyhow::Result<ExitCode> {
+    block_on(async {
+        let store = open_store(config).await?;
+        let shutdown = shutdown_signal();
+        // Standalone is for trying Weir on a laptop: the example DAGs run without unpausing.
+        let mut options = scheduler_options(config);
+        options.paused_on_create = false;
+        let mut scheduler = Scheduler::new(store.clone(), options);
+        let scan = scheduler.scan_dags().await?;
+        eprintln!(
+            "Weir standalone: {} DAG files in {}, state in {} ({}). Ctrl-C to stop.",
+            scan.files,
+            config.dags_folder.display(),
+            config.home.display(),
+            config.database_url()
+        );
+        if scan.import_errors > 0 {
+            eprintln!(
+                "{} DAG file(s) have errors: `weir dags validate` shows them",
+                scan.import_errors
+            );
+        }
+        let worker = Worker::new(
+            store.clone(),
+            worker_options(config, &WorkerArgs::default()),
+        );
+        let scheduler_task = tokio::spawn(scheduler.run(shutdown.clone()));
+        let worker_task = tokio::spawn(worker.run(shutdown.clone()));
+        let (s, w) = tokio::join!(scheduler_task, worker_task);
+        s??;
+        w??;
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+pub fn scheduler(config: &Config) -> anyhow::Result<ExitCode> {
+    block_on(async {
+        let store = open_store(config).await?;
+        Scheduler::new(store, scheduler_options(config))
+            .run(shutdown_signal())
+            .await?;
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+pub fn worker(config: &Config, args: &WorkerArgs) -> anyhow::Result<ExitCode> {
+    block_on(async {
+        let store: Arc<dyn Store> = open_store(config).await?;
+        Worker::new(store, worker_options(config, args))
+            .run(shutdown_signal())
+            .await?;
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+pub fn scheduler_options(config: &Config) -> SchedulerOptions {
+    SchedulerOptions {
+        scheduler_id: process_id("scheduler"),
+        dags_folder: config.dags_folder.clone(),
+        paused_on_create: config.scheduler.dags_are_paused_at_creation,
+        poll_interval: Duration::from_millis(config.scheduler.poll_interval_ms),
+        rescan_interval: config.scheduler.dag_rescan_interval.as_std(),
+    }
+}
+
+fn worker_options(config: &Config, args: &WorkerArgs) -> WorkerOptions {
+    WorkerOptions {
+        worker_id: process_id("worker"),
+        hostname: hostname(),
+        queues: args
+            .queues
+            .clone()
+            .unwrap_or_else(|| config.worker.queues.clone()),
+        capacity: args.capacity.unwrap_or(config.worker.capacity).max(1),
+        lease: config.scheduler.lease_timeout.as_std(),
+        heartbeat_interval: config.worker.heartbeat_interval.as_std(),
+        shutdown_grace: config.worker.shutdown_grace.as_std(),
+        kill_grace: Duration::from_secs(10),
+        poll_interval: Duration::from_millis(config.scheduler.poll_interval_ms),
+        output_dir: std::env::temp_dir(),
+    }
+}

@@ -1,0 +1,6 @@
+//! Weir's composition root: the command line, the configuration, and (as they arrive) the API
+//! server and the processes that wire the scheduler, the workers and the store together.
+
+pub mod cli;
+pub mod config;
+pub mod telemetry;

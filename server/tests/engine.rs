@@ -1,0 +1,287 @@
+//! The engine end to end, in process, on both backends: the scheduler and a worker share a
+//! store, real shell processes run, and runs reach their final state.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio_util::sync::CancellationToken;
+use weir_core::state::{RunState, TaskState};
+use weir_executor::{Worker, WorkerOptions};
+use weir_scheduler::{Scheduler, SchedulerOptions, TriggerRequest, trigger_run};
+use weir_store::testing::{Backend, TestStore, test_store};
+use weir_store::{RunRecord, Store};
+
+const DEADLINE: Duration = Duration::from_secs(60);
+
+struct Engine {
+    store: Arc<dyn Store>,
+    stop: CancellationToken,
+    tasks: Vec<tokio::task::JoinHandle<anyhow::Result<()>>>,
+    _dags: tempfile::TempDir,
+    _test_store: TestStore,
+}
+
+impl Engine {
+    /// A scheduler and a worker over a fresh store and a DAG folder holding `dags`.
+    async fn start(backend: Backend, dags: &[(&str, &str)]) -> Option<Engine> {
+        let test_store = test_store(backend).await?;
+        let store = test_store.store.clone();
+        let folder = tempfile::tempdir().unwrap();
+        for (name, body) in dags {
+            std::fs::write(folder.path().join(name), body).unwrap();
+        }
+        let mut scheduler = Scheduler::new(
+            store.clone(),
+            SchedulerOptions {
+                scheduler_id: "test-scheduler".into(),
+                dags_folder: folder.path().to_path_buf(),
+                paused_on_create: false,
+                poll_interval: Duration::from_millis(200),
+                rescan_interval: Duration::from_secs(60),
+            },
+        );
+        scheduler.scan_dags().await.unwrap();
+        let worker = Worker::new(
+            store.clone(),
+            WorkerOptions {
+                worker_id: "test-worker".into(),
+                hostname: "localhost".into(),
+                queues: vec!["default".into()],
+                capacity: 4,
+                lease: Duration::from_secs(30),
+                heartbeat_interval: Duration::from_secs(1),
+                shutdown_grace: Duration::from_secs(5),
+                kill_grace: Duration::from_secs(1),
+                poll_interval: Duration::from_millis(200),
+                output_dir: std::env::temp_dir(),
+            },
+        );
+        let stop = CancellationToken::new();
+        let tasks = vec![
+            tokio::spawn(scheduler.run(stop.clone())),
+            tokio::spawn(worker.run(stop.clone())),
+        ];
+        Some(Engine {
+            store,
+            stop,
+            tasks,
+            _dags: folder,
+            _test_store: test_store,
+        })
+    }
+
+    async fn trigger(&self, dag_id: &str, conf: serde_json::Value) -> RunRecord {
+        let request = TriggerRequest {
+            dag_id: dag_id.into(),
+            run_id: None,
+            logical_date: None,
+            conf: conf.as_object().cloned().unwrap_or_default(),
+            triggered_by: "test".into(),
+        };
+        trigger_run(self.store.as_ref(), request)
+            .await
+            .unwrap()
+            .into_run()
+    }
+
+    /// Waits, on store wake-ups with a deadline, until the run is final.
+    async fn finished(&self, run: &RunRecord) -> RunRecord {
+        let mut wakeups = self.store.subscribe();
+        let deadline = tokio::time::Instant::now() + DEADLINE;
+        loop {
+            let now = self
+                .store
+                .get_run(&run.dag_id, &run.run_id)
+                .await
+                .unwrap()
+                .unwrap();
+            if now.state.is_final() {
+                return now;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "run {} not final in time: {:?}",
+                run.run_id,
+                now.state
+            );
+            wakeups.wait(Duration::from_millis(250)).await;
+        }
+    }
+
+    async fn states(&self, run: &RunRecord) -> Vec<(String, TaskState)> {
+        let mut out: Vec<(String, TaskState)> = self
+            .store
+            .task_instances(run.id)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|t| (t.task_id, t.state))
+            .collect();
+        out.sort_by(|a, b| a.0.cmp(&b.0));
+        out
+    }
+
+    async fn log_of(&self, run: &RunRecord, task_id: &str, try_number: i32) -> String {
+        let ti = self
+            .store
+            .task_instances(run.id)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|t| t.task_id == task_id)
+            .unwrap();
+        let lines = self
+            .store
+            .read_logs(ti.id, try_number, 0, 10_000)
+            .await
+            .unwrap();
+        lines
+            .into_iter()
+            .map(|l| l.line)
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    async fn stop(self) {
+        self.stop.cancel();
+        for task in self.tasks {
+            tokio::time::timeout(DEADLINE, task)
+                .await
+                .unwrap()
+                .unwrap()
+                .unwrap();
+        }
+    }
+}
+
+const PIPELINE: &str = r#"
+params:
+  who: {type: string, default: world}
+tasks:
+  produce:
+    type: shell
+    run: |
+      echo "hello {{ params.who }} on {{ ds }} try $WEIR_TRY_NUMBER"
+      echo '{"rows": 42}' > "$WEIR_OUTPUT"
+  consume:
+    type: shell
+    needs: [produce]
+    run: echo "got {{ outputs.produce.rows }} rows from $WEIR_DAG_ID"
+"#;
+
+const FAILURES: &str = r#"
+tasks:
+  flaky:
+    type: shell
+    retries: 1
+    retry_delay: 0s
+    run: '[ "$WEIR_TRY_NUMBER" -ge 2 ] || { echo "try $WEIR_TRY_NUMBER fails" >&2; exit 3; }'
+  broken:
+    type: shell
+    run: exit 4
+  slow:
+    type: shell
+    timeout: 1s
+    run: sleep 30
+  after_broken:
+    type: noop
+    needs: [broken]
+  alert:
+    type: shell
+    needs: [broken]
+    trigger_rule: one_failed
+    run: echo alert
+  cleanup:
+    type: noop
+    needs: [flaky, broken, slow]
+    trigger_rule: all_done
+"#;
+
+async fn pipeline_runs_and_passes_outputs(backend: Backend) {
+    let Some(engine) = Engine::start(backend, &[("pipeline.yaml", PIPELINE)]).await else {
+        return;
+    };
+    let run = engine
+        .trigger("pipeline", serde_json::json!({"who": "weir"}))
+        .await;
+    let done = engine.finished(&run).await;
+    assert_eq!(
+        done.state,
+        RunState::Success,
+        "{:?}",
+        engine.states(&run).await
+    );
+    let log = engine.log_of(&run, "produce", 1).await;
+    assert!(
+        log.contains("hello weir on ") && log.contains("try 1"),
+        "{log}"
+    );
+    let log = engine.log_of(&run, "consume", 1).await;
+    assert!(log.contains("got 42 rows from pipeline"), "{log}");
+    engine.stop().await;
+}
+
+async fn failures_retries_timeouts_and_trigger_rules(backend: Backend) {
+    let Some(engine) = Engine::start(backend, &[("failures.yaml", FAILURES)]).await else {
+        return;
+    };
+    let run = engine.trigger("failures", serde_json::json!({})).await;
+    let done = engine.finished(&run).await;
+    let states = engine.states(&run).await;
+    let state = |id: &str| states.iter().find(|(t, _)| t == id).unwrap().1;
+    assert_eq!(state("flaky"), TaskState::Success, "{states:?}");
+    assert_eq!(state("broken"), TaskState::Failed);
+    assert_eq!(state("slow"), TaskState::Failed);
+    assert_eq!(state("after_broken"), TaskState::UpstreamFailed);
+    assert_eq!(state("alert"), TaskState::Success);
+    assert_eq!(state("cleanup"), TaskState::Success);
+    // A leaf (after_broken) is upstream_failed, so the run failed.
+    assert_eq!(done.state, RunState::Failed);
+    assert!(
+        engine
+            .log_of(&run, "flaky", 1)
+            .await
+            .contains("try 1 fails")
+    );
+    let slow = engine.log_of(&run, "slow", 1).await;
+    assert!(slow.contains("timed out after 1s"), "{slow}");
+    let flaky = engine
+        .store
+        .task_instances(run.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|t| t.task_id == "flaky")
+        .unwrap();
+    let attempts = engine.store.list_attempts(flaky.id).await.unwrap();
+    assert_eq!(attempts.len(), 2, "{attempts:?}");
+    assert!(
+        attempts[0]
+            .reason
+            .as_deref()
+            .unwrap_or_default()
+            .contains("exited with code 3"),
+        "{attempts:?}"
+    );
+    engine.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_pipeline_runs_and_passes_outputs() {
+    pipeline_runs_and_passes_outputs(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_pipeline_runs_and_passes_outputs() {
+    pipeline_runs_and_passes_outputs(Backend::Postgres).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_failures_retries_timeouts_and_trigger_rules() {
+    failures_retries_timeouts_and_trigger_rules(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_failures_retries_timeouts_and_trigger_rules() {
+    failures_retries_timeouts_and_trigger_rules(Backend::Postgres).await;
+}

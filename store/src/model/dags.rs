@@ -1,0 +1,55 @@
+use chrono::{DateTime, Utc};
+use weir_core::dag::Dag;
+use weir_core::diag::Diagnostic;
+
+/// What `sync_dag` did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DagSync {
+    /// The DAG's latest version after the sync: new, or the unchanged one.
+    pub version_id: i64,
+    /// 1, 2, 3... per DAG.
+    pub version: i32,
+    /// Whether the content hash differed from the latest version's, so that a version was added.
+    pub created_new_version: bool,
+}
+
+/// A row of `dags`: one DAG the scheduler knows, active or not.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DagRecord {
+    pub dag_id: String,
+    pub file: String,
+    pub is_paused: bool,
+    /// False when the DAG's file is gone or no longer defines it.
+    pub is_active: bool,
+    pub latest_version_id: Option<i64>,
+    pub latest_version: Option<i32>,
+    /// Where the timetable continues: the last interval a scheduled run was created for.
+    pub last_scheduled_interval_start: Option<DateTime<Utc>>,
+    pub last_scheduled_interval_end: Option<DateTime<Utc>>,
+    /// When the next scheduled run is due (cached by the scheduler).
+    pub next_run_after: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// One stored version of a DAG, with the DAG read back from its serialized form.
+#[derive(Debug, Clone)]
+pub struct DagVersionRecord {
+    pub id: i64,
+    pub dag_id: String,
+    pub version: i32,
+    pub content_hash: String,
+    pub source: String,
+    pub dag: Dag,
+    pub git_commit: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// The diagnostics of a DAG file that did not load.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImportErrorRecord {
+    pub file: String,
+    pub diagnostics: Vec<Diagnostic>,
+    pub first_seen_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}

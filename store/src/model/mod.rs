@@ -1,0 +1,14 @@
+//! The values the store takes and gives: plain data, one file per area.
+
+mod dags;
+mod runs;
+mod tasks;
+mod workers;
+
+pub use dags::{DagRecord, DagSync, DagVersionRecord, ImportErrorRecord};
+pub use runs::{CreateRun, DataInterval, NewRun, NewTaskInstance, RunRecord, RunType};
+pub use tasks::{
+    AttemptOutcome, AttemptRecord, ClaimRequest, ClaimedTask, LogLine, LogRecord, LogStream,
+    ReapedTask, TaskInstanceRecord, TaskOutputRecord, TaskStateChange,
+};
+pub use workers::{PoolRecord, SchedulerRecord, WorkerInfo, WorkerRecord};

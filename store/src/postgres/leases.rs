@@ -1,0 +1,96 @@
+//! What a worker does under its lease, and the reaper of expired leases.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use sqlx::PgPool;
+use weir_core::state::TaskState;
+
+use crate::clock;
+use crate::error::{Result, StoreError};
+use crate::model::{AttemptOutcome, AttemptRecord, ReapedTask};
+use crate::rows::{AttemptRow, FinishedRow, ReapedRow, convert};
+
+const MARK_STARTED: &str = include_str!("queries/leases/mark_started.sql");
+const HEARTBEAT: &str = include_str!("queries/leases/heartbeat.sql");
+const FINISH: &str = include_str!("queries/leases/finish.sql");
+const REAP: &str = include_str!("queries/leases/reap.sql");
+const LIST_ATTEMPTS: &str = include_str!("queries/attempts/list.sql");
+
+pub(super) async fn mark_started(pool: &PgPool, ti_id: i64, token: i64) -> Result<()> {
+    let done = sqlx::query(MARK_STARTED)
+        .bind(ti_id)
+        .bind(token)
+        .bind(clock::now())
+        .execute(pool)
+        .await?;
+    if done.rows_affected() == 1 {
+        Ok(())
+    } else {
+        Err(StoreError::LeaseLost { ti_id, token })
+    }
+}
+
+pub(super) async fn heartbeat(
+    pool: &PgPool,
+    worker_id: &str,
+    leases: &[(i64, i64)],
+    lease: Duration,
+) -> Result<Vec<i64>> {
+    if leases.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<i64> = leases.iter().map(|(id, _)| *id).collect();
+    let tokens: Vec<i64> = leases.iter().map(|(_, token)| *token).collect();
+    let held: Vec<i64> = sqlx::query_scalar(HEARTBEAT)
+        .bind(worker_id)
+        .bind(&ids)
+        .bind(tokens)
+        .bind(clock::add(clock::now(), lease))
+        .fetch_all(pool)
+        .await?;
+    Ok(ids.into_iter().filter(|id| !held.contains(id)).collect())
+}
+
+pub(super) async fn finish(
+    pool: &PgPool,
+    ti_id: i64,
+    token: i64,
+    outcome: AttemptOutcome,
+    retry_at: Option<DateTime<Utc>>,
+) -> Result<TaskState> {
+    let now = clock::now();
+    let (succeeded, reason) = match outcome {
+        AttemptOutcome::Success => (true, None),
+        AttemptOutcome::Failed { reason } => (false, Some(reason)),
+    };
+    let rows: Vec<FinishedRow> = sqlx::query_as(FINISH)
+        .bind(ti_id)
+        .bind(token)
+        .bind(succeeded)
+        .bind(reason)
+        .bind(retry_at.map(clock::truncate).unwrap_or(now))
+        .bind(now)
+        .fetch_all(pool)
+        .await?;
+    match rows.as_slice() {
+        [row] => row.state(),
+        _ => Err(StoreError::LeaseLost { ti_id, token }),
+    }
+}
+
+pub(super) async fn reap(pool: &PgPool, now: DateTime<Utc>) -> Result<Vec<ReapedTask>> {
+    let rows: Vec<ReapedRow> = sqlx::query_as(REAP)
+        .bind(clock::truncate(now))
+        .fetch_all(pool)
+        .await?;
+    convert(rows)
+}
+
+pub(super) async fn list_attempts(pool: &PgPool, ti_id: i64) -> Result<Vec<AttemptRecord>> {
+    let rows: Vec<AttemptRow> = sqlx::query_as(LIST_ATTEMPTS)
+        .bind(ti_id)
+        .fetch_all(pool)
+        .await?;
+    convert(rows)
+}

@@ -1,0 +1,313 @@
+//! The PostgreSQL store: production, and the coordination point of many schedulers and workers.
+//!
+//! Each method is one statement where it can be (the claim, the report, the reaper, a batch of
+//! state changes) or one short transaction; none holds a transaction while a task runs. The SQL
+//! is in `queries/`, one statement per file, loaded with `include_str!`.
+
+mod claim;
+mod dags;
+mod leases;
+mod listener;
+mod logs;
+mod runs;
+mod tasks;
+mod workers;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use weir_core::dag::Dag;
+use weir_core::diag::Diagnostic;
+use weir_core::state::{RunState, TaskState};
+
+use crate::error::{Result, StoreError};
+use crate::events::{EventBus, Wakeups};
+use crate::model::*;
+use crate::store::Store;
+
+/// The migrations, embedded at build time. `sqlx::migrate!` is this same macro re-exported under
+/// sqlx's `macros` feature, which the workspace leaves off (no compile-time checked queries).
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgres");
+
+/// The channel the notify trigger sends on and the listener listens to.
+pub const EVENTS_CHANNEL: &str = "weir_events";
+
+/// The `application_name` of the LISTEN connection, to tell it apart in `pg_stat_activity`.
+pub const LISTENER_APPLICATION_NAME: &str = "weir-listener";
+
+/// How the store connects.
+#[derive(Debug, Clone)]
+pub struct PgConfig {
+    pub max_connections: u32,
+    pub acquire_timeout: Duration,
+}
+
+impl Default for PgConfig {
+    fn default() -> Self {
+        PgConfig {
+            max_connections: 16,
+            acquire_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// The PostgreSQL implementation of [`Store`].
+pub struct PgStore {
+    pool: PgPool,
+    events: EventBus,
+    _listener: listener::Handle,
+}
+
+impl std::fmt::Debug for PgStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PgStore").finish_non_exhaustive()
+    }
+}
+
+impl PgStore {
+    /// Connects to `postgres://...` and starts the LISTEN connection (before returning, so that
+    /// a subscriber registered after `connect` misses nothing).
+    pub async fn connect(url: &str) -> Result<Self> {
+        let options = PgConnectOptions::from_str(url)?;
+        Self::connect_with(options, PgConfig::default()).await
+    }
+
+    pub async fn connect_with(options: PgConnectOptions, config: PgConfig) -> Result<Self> {
+        let pool = PgPoolOptions::new()
+            .max_connections(config.max_connections)
+            .acquire_timeout(config.acquire_timeout)
+            .connect_with(options.clone())
+            .await?;
+        let events = EventBus::new();
+        let listener = listener::start(options, events.clone()).await?;
+        Ok(PgStore {
+            pool,
+            events,
+            _listener: listener,
+        })
+    }
+
+    /// The connection pool, for tests and tools that need raw SQL.
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+}
+
+#[async_trait]
+impl Store for PgStore {
+    fn backend(&self) -> &'static str {
+        "postgres"
+    }
+
+    async fn migrate(&self) -> Result<()> {
+        MIGRATOR.run(&self.pool).await?;
+        Ok(())
+    }
+
+    fn subscribe(&self) -> Wakeups {
+        self.events.subscribe()
+    }
+
+    async fn sync_dag(
+        &self,
+        dag: &Dag,
+        source: &str,
+        git_commit: Option<&str>,
+        paused_on_create: bool,
+    ) -> Result<DagSync> {
+        dags::sync_dag(&self.pool, dag, source, git_commit, paused_on_create).await
+    }
+
+    async fn deactivate_dags_except(&self, active_ids: &[String]) -> Result<u64> {
+        dags::deactivate_except(&self.pool, active_ids).await
+    }
+
+    async fn set_paused(&self, dag_id: &str, paused: bool) -> Result<()> {
+        dags::set_paused(&self.pool, dag_id, paused).await
+    }
+
+    async fn get_dag(&self, dag_id: &str) -> Result<Option<DagRecord>> {
+        dags::get(&self.pool, dag_id).await
+    }
+
+    async fn list_dags(&self) -> Result<Vec<DagRecord>> {
+        dags::list(&self.pool).await
+    }
+
+    async fn get_dag_version(&self, version_id: i64) -> Result<DagVersionRecord> {
+        dags::get_version(&self.pool, version_id).await
+    }
+
+    async fn set_scheduled_progress(
+        &self,
+        dag_id: &str,
+        interval: Option<DataInterval>,
+        next_run_after: Option<DateTime<Utc>>,
+    ) -> Result<()> {
+        dags::set_scheduled_progress(&self.pool, dag_id, interval, next_run_after).await
+    }
+
+    async fn record_import_error(&self, file: &str, diagnostics: &[Diagnostic]) -> Result<()> {
+        dags::record_import_error(&self.pool, file, diagnostics).await
+    }
+
+    async fn clear_import_error(&self, file: &str) -> Result<bool> {
+        dags::clear_import_error(&self.pool, file).await
+    }
+
+    async fn clear_import_errors_except(&self, files_with_errors: &[String]) -> Result<u64> {
+        dags::clear_import_errors_except(&self.pool, files_with_errors).await
+    }
+
+    async fn list_import_errors(&self) -> Result<Vec<ImportErrorRecord>> {
+        dags::list_import_errors(&self.pool).await
+    }
+
+    async fn create_run(&self, run: &NewRun, tasks: &[NewTaskInstance]) -> Result<CreateRun> {
+        runs::create(&self.pool, run, tasks).await
+    }
+
+    async fn active_runs(&self) -> Result<Vec<RunRecord>> {
+        runs::active(&self.pool).await
+    }
+
+    async fn get_run(&self, dag_id: &str, run_id: &str) -> Result<Option<RunRecord>> {
+        runs::get(&self.pool, dag_id, run_id).await
+    }
+
+    async fn get_run_by_pk(&self, run_pk: i64) -> Result<Option<RunRecord>> {
+        runs::get_by_pk(&self.pool, run_pk).await
+    }
+
+    async fn list_runs(
+        &self,
+        dag_id: &str,
+        limit: i64,
+        offset: i64,
+    ) -> Result<(Vec<RunRecord>, i64)> {
+        runs::list(&self.pool, dag_id, limit, offset).await
+    }
+
+    async fn set_run_state(&self, run_pk: i64, from: RunState, to: RunState) -> Result<bool> {
+        runs::set_state(&self.pool, run_pk, from, to).await
+    }
+
+    async fn task_instances(&self, run_pk: i64) -> Result<Vec<TaskInstanceRecord>> {
+        tasks::of_run(&self.pool, run_pk).await
+    }
+
+    async fn get_task_instance(&self, ti_id: i64) -> Result<Option<TaskInstanceRecord>> {
+        tasks::get(&self.pool, ti_id).await
+    }
+
+    async fn update_task_states(&self, changes: &[TaskStateChange]) -> Result<u64> {
+        tasks::update_states(&self.pool, changes).await
+    }
+
+    async fn due_retries(&self, now: DateTime<Utc>) -> Result<Vec<i64>> {
+        tasks::due_retries(&self.pool, now).await
+    }
+
+    async fn clear_task_instances(&self, run_pk: i64, task_ids: &[String]) -> Result<u64> {
+        tasks::clear(&self.pool, run_pk, task_ids).await
+    }
+
+    async fn claim(&self, request: &ClaimRequest) -> Result<Vec<ClaimedTask>> {
+        claim::claim(&self.pool, request).await
+    }
+
+    async fn mark_started(&self, ti_id: i64, token: i64) -> Result<()> {
+        leases::mark_started(&self.pool, ti_id, token).await
+    }
+
+    async fn heartbeat_leases(
+        &self,
+        worker_id: &str,
+        leases: &[(i64, i64)],
+        lease: Duration,
+    ) -> Result<Vec<i64>> {
+        leases::heartbeat(&self.pool, worker_id, leases, lease).await
+    }
+
+    async fn append_logs(
+        &self,
+        ti_id: i64,
+        try_number: i32,
+        token: i64,
+        lines: &[LogLine],
+    ) -> Result<()> {
+        logs::append(&self.pool, ti_id, try_number, token, lines).await
+    }
+
+    async fn read_logs(
+        &self,
+        ti_id: i64,
+        try_number: i32,
+        after_seq: i64,
+        limit: i64,
+    ) -> Result<Vec<LogRecord>> {
+        logs::read(&self.pool, ti_id, try_number, after_seq, limit).await
+    }
+
+    async fn set_output(&self, ti_id: i64, token: i64, value: &serde_json::Value) -> Result<()> {
+        logs::set_output(&self.pool, ti_id, token, value).await
+    }
+
+    async fn get_output(&self, ti_id: i64) -> Result<Option<TaskOutputRecord>> {
+        logs::get_output(&self.pool, ti_id).await
+    }
+
+    async fn finish_attempt(
+        &self,
+        ti_id: i64,
+        token: i64,
+        outcome: AttemptOutcome,
+        retry_at: Option<DateTime<Utc>>,
+    ) -> Result<TaskState> {
+        leases::finish(&self.pool, ti_id, token, outcome, retry_at).await
+    }
+
+    async fn reap_expired_leases(&self, now: DateTime<Utc>) -> Result<Vec<ReapedTask>> {
+        leases::reap(&self.pool, now).await
+    }
+
+    async fn list_attempts(&self, ti_id: i64) -> Result<Vec<AttemptRecord>> {
+        leases::list_attempts(&self.pool, ti_id).await
+    }
+
+    async fn heartbeat_worker(&self, worker: &WorkerInfo) -> Result<()> {
+        workers::heartbeat_worker(&self.pool, worker).await
+    }
+
+    async fn list_workers(&self) -> Result<Vec<WorkerRecord>> {
+        workers::list_workers(&self.pool).await
+    }
+
+    async fn heartbeat_scheduler(&self, scheduler_id: &str, hostname: &str) -> Result<()> {
+        workers::heartbeat_scheduler(&self.pool, scheduler_id, hostname).await
+    }
+
+    async fn list_schedulers(&self) -> Result<Vec<SchedulerRecord>> {
+        workers::list_schedulers(&self.pool).await
+    }
+
+    async fn upsert_pool(&self, name: &str, slots: i32, description: Option<&str>) -> Result<()> {
+        workers::upsert_pool(&self.pool, name, slots, description).await
+    }
+
+    async fn list_pools(&self) -> Result<Vec<PoolRecord>> {
+        workers::list_pools(&self.pool).await
+    }
+}
+
+/// `StoreError::NotFound` when a statement touched no row.
+fn found(rows: u64, what: impl FnOnce() -> String) -> Result<()> {
+    if rows == 0 {
+        Err(StoreError::NotFound(what()))
+    } else {
+        Ok(())
+    }
+}

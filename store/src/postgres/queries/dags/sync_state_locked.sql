@@ -1,0 +1,6 @@
+-- The same, locking the DAG's row so that concurrent syncs of one DAG take turns. $1 dag_id
+SELECT d.file, d.is_active, v.id, v.version, v.content_hash
+FROM dags AS d
+LEFT JOIN dag_versions AS v ON v.id = d.latest_version_id
+WHERE d.dag_id = $1
+FOR UPDATE OF d

@@ -1,0 +1,6 @@
+-- $1 dag_id, $2 limit, $3 offset
+SELECT id, dag_id, run_id, run_type, logical_date, data_interval_start, data_interval_end, state, conf, triggered_by, dag_version_id, backfill_id, created_at, started_at, finished_at
+FROM dag_runs
+WHERE dag_id = $1
+ORDER BY logical_date DESC
+LIMIT $2 OFFSET $3

@@ -1,0 +1,5 @@
+-- Ends the open attempt of a task instance that left `running` other than by its worker.
+-- $1 ti_id, $2 state, $3 reason, $4 now
+UPDATE task_attempts
+SET state = $2, reason = $3, finished_at = $4
+WHERE ti_id = $1 AND finished_at IS NULL

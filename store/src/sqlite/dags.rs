@@ -1,0 +1,211 @@
+//! DAGs, their versions and import errors.
+
+use chrono::{DateTime, Utc};
+use weir_core::dag::Dag;
+use weir_core::diag::Diagnostic;
+
+use super::{SqliteStore, found, json_list, ts, ts_opt};
+use crate::clock;
+use crate::error::{Result, StoreError};
+use crate::model::{DagRecord, DagSync, DagVersionRecord, DataInterval, ImportErrorRecord};
+use crate::rows::{DagRow, DagVersionRow, ImportErrorRow};
+
+const INSERT_IF_ABSENT: &str = include_str!("queries/dags/insert_if_absent.sql");
+const SYNC_STATE: &str = include_str!("queries/dags/sync_state.sql");
+const INSERT_VERSION: &str = include_str!("queries/dags/insert_version.sql");
+const MARK_SYNCED: &str = include_str!("queries/dags/mark_synced.sql");
+const DEACTIVATE_EXCEPT: &str = include_str!("queries/dags/deactivate_except.sql");
+const SET_PAUSED: &str = include_str!("queries/dags/set_paused.sql");
+const GET: &str = include_str!("queries/dags/get.sql");
+const LIST: &str = include_str!("queries/dags/list.sql");
+const GET_VERSION: &str = include_str!("queries/dags/get_version.sql");
+const SET_SCHEDULED_PROGRESS: &str = include_str!("queries/dags/set_scheduled_progress.sql");
+const UPSERT_IMPORT_ERROR: &str = include_str!("queries/import_errors/upsert.sql");
+const DELETE_IMPORT_ERROR: &str = include_str!("queries/import_errors/delete.sql");
+const DELETE_IMPORT_ERRORS_EXCEPT: &str = include_str!("queries/import_errors/delete_except.sql");
+const LIST_IMPORT_ERRORS: &str = include_str!("queries/import_errors/list.sql");
+
+/// The DAG's row as sync_dag compares it: file, active, latest version (id, number, hash).
+type SyncState = (String, bool, Option<i64>, Option<i32>, Option<String>);
+
+/// Whether the stored state already matches: same hash, same file, active.
+fn unchanged(state: &SyncState, dag: &Dag) -> Option<DagSync> {
+    let (file, active, id, version, hash) = state;
+    match (id, version, hash) {
+        (Some(id), Some(version), Some(hash))
+            if *active && *file == dag.file && *hash == dag.content_hash =>
+        {
+            Some(DagSync {
+                version_id: *id,
+                version: *version,
+                created_new_version: false,
+            })
+        }
+        _ => None,
+    }
+}
+
+pub(super) async fn sync_dag(
+    db: &SqliteStore,
+    dag: &Dag,
+    source: &str,
+    git_commit: Option<&str>,
+    paused_on_create: bool,
+) -> Result<DagSync> {
+    let dag_id = dag.dag_id.as_str();
+    // The fast path, on a reader and without the write lock: the parse loop re-syncs every DAG.
+    let state: Option<SyncState> = sqlx::query_as(SYNC_STATE)
+        .bind(dag_id)
+        .fetch_optional(&db.reader)
+        .await?;
+    if let Some(done) = state.as_ref().and_then(|s| unchanged(s, dag)) {
+        return Ok(done);
+    }
+
+    let now = ts(clock::now());
+    let mut tx = db.writer.begin_with("BEGIN IMMEDIATE").await?;
+    sqlx::query(INSERT_IF_ABSENT)
+        .bind(dag_id)
+        .bind(&dag.file)
+        .bind(paused_on_create)
+        .bind(&now)
+        .execute(&mut *tx)
+        .await?;
+    let state: SyncState = sqlx::query_as(SYNC_STATE)
+        .bind(dag_id)
+        .fetch_one(&mut *tx)
+        .await?;
+    if let Some(done) = unchanged(&state, dag) {
+        return Ok(done);
+    }
+    let (_, _, latest_id, latest_version, latest_hash) = state;
+    let result = match (latest_id, latest_version, latest_hash) {
+        (Some(id), Some(version), Some(hash)) if hash == dag.content_hash => DagSync {
+            version_id: id,
+            version,
+            created_new_version: false,
+        },
+        (_, version, _) => {
+            let version = version.unwrap_or(0) + 1;
+            let id: i64 = sqlx::query_scalar(INSERT_VERSION)
+                .bind(dag_id)
+                .bind(version)
+                .bind(&dag.content_hash)
+                .bind(source)
+                .bind(serde_json::to_string(dag)?)
+                .bind(git_commit)
+                .bind(&now)
+                .fetch_one(&mut *tx)
+                .await?;
+            DagSync {
+                version_id: id,
+                version,
+                created_new_version: true,
+            }
+        }
+    };
+    sqlx::query(MARK_SYNCED)
+        .bind(dag_id)
+        .bind(&dag.file)
+        .bind(result.version_id)
+        .bind(&now)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(result)
+}
+
+pub(super) async fn deactivate_except(db: &SqliteStore, active_ids: &[String]) -> Result<u64> {
+    let done = sqlx::query(DEACTIVATE_EXCEPT)
+        .bind(json_list(active_ids)?)
+        .bind(ts(clock::now()))
+        .execute(&db.writer)
+        .await?;
+    Ok(done.rows_affected())
+}
+
+pub(super) async fn set_paused(db: &SqliteStore, dag_id: &str, paused: bool) -> Result<()> {
+    let done = sqlx::query(SET_PAUSED)
+        .bind(dag_id)
+        .bind(paused)
+        .bind(ts(clock::now()))
+        .execute(&db.writer)
+        .await?;
+    found(done.rows_affected(), || format!("DAG `{dag_id}`"))
+}
+
+pub(super) async fn get(db: &SqliteStore, dag_id: &str) -> Result<Option<DagRecord>> {
+    let row: Option<DagRow> = sqlx::query_as(GET)
+        .bind(dag_id)
+        .fetch_optional(&db.reader)
+        .await?;
+    Ok(row.map(DagRecord::from))
+}
+
+pub(super) async fn list(db: &SqliteStore) -> Result<Vec<DagRecord>> {
+    let rows: Vec<DagRow> = sqlx::query_as(LIST).fetch_all(&db.reader).await?;
+    Ok(rows.into_iter().map(DagRecord::from).collect())
+}
+
+pub(super) async fn get_version(db: &SqliteStore, version_id: i64) -> Result<DagVersionRecord> {
+    let row: Option<DagVersionRow> = sqlx::query_as(GET_VERSION)
+        .bind(version_id)
+        .fetch_optional(&db.reader)
+        .await?;
+    row.ok_or_else(|| StoreError::NotFound(format!("DAG version {version_id}")))?
+        .try_into()
+}
+
+pub(super) async fn set_scheduled_progress(
+    db: &SqliteStore,
+    dag_id: &str,
+    interval: Option<DataInterval>,
+    next_run_after: Option<DateTime<Utc>>,
+) -> Result<()> {
+    let done = sqlx::query(SET_SCHEDULED_PROGRESS)
+        .bind(dag_id)
+        .bind(interval.map(|i| ts(i.start)))
+        .bind(interval.map(|i| ts(i.end)))
+        .bind(ts_opt(next_run_after))
+        .bind(ts(clock::now()))
+        .execute(&db.writer)
+        .await?;
+    found(done.rows_affected(), || format!("DAG `{dag_id}`"))
+}
+
+pub(super) async fn record_import_error(
+    db: &SqliteStore,
+    file: &str,
+    diagnostics: &[Diagnostic],
+) -> Result<()> {
+    sqlx::query(UPSERT_IMPORT_ERROR)
+        .bind(file)
+        .bind(json_list(diagnostics)?)
+        .bind(ts(clock::now()))
+        .execute(&db.writer)
+        .await?;
+    Ok(())
+}
+
+pub(super) async fn clear_import_error(db: &SqliteStore, file: &str) -> Result<bool> {
+    let done = sqlx::query(DELETE_IMPORT_ERROR)
+        .bind(file)
+        .execute(&db.writer)
+        .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+pub(super) async fn clear_import_errors_except(db: &SqliteStore, files: &[String]) -> Result<u64> {
+    let done = sqlx::query(DELETE_IMPORT_ERRORS_EXCEPT)
+        .bind(json_list(files)?)
+        .execute(&db.writer)
+        .await?;
+    Ok(done.rows_affected())
+}
+
+pub(super) async fn list_import_errors(db: &SqliteStore) -> Result<Vec<ImportErrorRecord>> {
+    let rows: Vec<ImportErrorRow> = sqlx::query_as(LIST_IMPORT_ERRORS)
+        .fetch_all(&db.reader)
+        .await?;
+    Ok(rows.into_iter().map(ImportErrorRecord::from).collect())
+}

@@ -1,0 +1,348 @@
+//! The SQLite store: the embedded default, so that one command starts a complete Weir.
+//!
+//! Writers take turns: one writer connection, and every write that reads first runs inside
+//! `BEGIN IMMEDIATE`, so the claim and the pool counts are exact. Readers use their own
+//! connections (WAL lets them read while the writer writes). Wake-ups are fired by the store
+//! itself after its writes commit. The SQL is in `queries/`, one statement per file.
+
+mod claim;
+mod dags;
+mod leases;
+mod logs;
+mod runs;
+mod tasks;
+mod workers;
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, SecondsFormat, Utc};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use weir_core::dag::Dag;
+use weir_core::diag::Diagnostic;
+use weir_core::state::{RunState, TaskState};
+
+use crate::clock;
+use crate::error::{Result, StoreError};
+use crate::events::{EventBus, StoreEvent, Wakeups};
+use crate::model::*;
+use crate::store::Store;
+
+/// The migrations, embedded at build time. `sqlx::migrate!` is this same macro re-exported under
+/// sqlx's `macros` feature, which the workspace leaves off (no compile-time checked queries).
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
+
+/// How long a connection waits for another process's write lock before it fails.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+const READERS: u32 = 4;
+
+/// The SQLite implementation of [`Store`].
+pub struct SqliteStore {
+    writer: SqlitePool,
+    reader: SqlitePool,
+    events: EventBus,
+}
+
+impl std::fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteStore").finish_non_exhaustive()
+    }
+}
+
+impl SqliteStore {
+    /// Opens `sqlite://path` (creating the file and its folder if missing) in WAL mode.
+    /// `sqlite::memory:` gives a private in-memory database on one connection.
+    pub async fn connect(url: &str) -> Result<Self> {
+        let options = SqliteConnectOptions::from_str(url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(BUSY_TIMEOUT)
+            .foreign_keys(true);
+        let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+        if !in_memory {
+            create_parent(options.get_filename())?;
+        }
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .min_connections(if in_memory { 1 } else { 0 })
+            .max_lifetime(None)
+            .idle_timeout(if in_memory {
+                None
+            } else {
+                Some(Duration::from_secs(600))
+            })
+            .acquire_timeout(BUSY_TIMEOUT)
+            .connect_with(options.clone())
+            .await?;
+        let reader = if in_memory {
+            writer.clone()
+        } else {
+            SqlitePoolOptions::new()
+                .max_connections(READERS)
+                .acquire_timeout(BUSY_TIMEOUT)
+                .connect_with(options)
+                .await?
+        };
+        Ok(SqliteStore {
+            writer,
+            reader,
+            events: EventBus::new(),
+        })
+    }
+
+    /// The writer's pool, for tests and tools that need raw SQL.
+    pub fn pool(&self) -> &SqlitePool {
+        &self.writer
+    }
+
+    fn wake(&self, event: StoreEvent) {
+        self.events.send(event);
+    }
+}
+
+fn create_parent(file: &Path) -> Result<()> {
+    match file.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => std::fs::create_dir_all(dir).map_err(|e| {
+            StoreError::Database(
+                anyhow::Error::new(e).context(format!("creating the folder {}", dir.display())),
+            )
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// A timestamp as SQLite stores it: fixed-width RFC 3339 in UTC with microseconds, so that text
+/// order is time order. Every timestamp bound on SQLite goes through here.
+pub(crate) fn ts(t: DateTime<Utc>) -> String {
+    clock::truncate(t).to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+pub(crate) fn ts_opt(t: Option<DateTime<Utc>>) -> Option<String> {
+    t.map(ts)
+}
+
+/// A JSON array of the values, the way a list is bound on SQLite (read with `json_each`).
+pub(crate) fn json_list<T: serde::Serialize>(items: &[T]) -> Result<String> {
+    Ok(serde_json::to_string(items)?)
+}
+
+/// `StoreError::NotFound` when a statement touched no row.
+fn found(rows: u64, what: impl FnOnce() -> String) -> Result<()> {
+    if rows == 0 {
+        Err(StoreError::NotFound(what()))
+    } else {
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    fn backend(&self) -> &'static str {
+        "sqlite"
+    }
+
+    async fn migrate(&self) -> Result<()> {
+        MIGRATOR.run(&self.writer).await?;
+        Ok(())
+    }
+
+    fn subscribe(&self) -> Wakeups {
+        self.events.subscribe()
+    }
+
+    async fn sync_dag(
+        &self,
+        dag: &Dag,
+        source: &str,
+        git_commit: Option<&str>,
+        paused_on_create: bool,
+    ) -> Result<DagSync> {
+        dags::sync_dag(self, dag, source, git_commit, paused_on_create).await
+    }
+
+    async fn deactivate_dags_except(&self, active_ids: &[String]) -> Result<u64> {
+        dags::deactivate_except(self, active_ids).await
+    }
+
+    async fn set_paused(&self, dag_id: &str, paused: bool) -> Result<()> {
+        dags::set_paused(self, dag_id, paused).await
+    }
+
+    async fn get_dag(&self, dag_id: &str) -> Result<Option<DagRecord>> {
+        dags::get(self, dag_id).await
+    }
+
+    async fn list_dags(&self) -> Result<Vec<DagRecord>> {
+        dags::list(self).await
+    }
+
+    async fn get_dag_version(&self, version_id: i64) -> Result<DagVersionRecord> {
+        dags::get_version(self, version_id).await
+    }
+
+    async fn set_scheduled_progress(
+        &self,
+        dag_id: &str,
+        interval: Option<DataInterval>,
+        next_run_after: Option<DateTime<Utc>>,
+    ) -> Result<()> {
+        dags::set_scheduled_progress(self, dag_id, interval, next_run_after).await
+    }
+
+    async fn record_import_error(&self, file: &str, diagnostics: &[Diagnostic]) -> Result<()> {
+        dags::record_import_error(self, file, diagnostics).await
+    }
+
+    async fn clear_import_error(&self, file: &str) -> Result<bool> {
+        dags::clear_import_error(self, file).await
+    }
+
+    async fn clear_import_errors_except(&self, files_with_errors: &[String]) -> Result<u64> {
+        dags::clear_import_errors_except(self, files_with_errors).await
+    }
+
+    async fn list_import_errors(&self) -> Result<Vec<ImportErrorRecord>> {
+        dags::list_import_errors(self).await
+    }
+
+    async fn create_run(&self, run: &NewRun, tasks: &[NewTaskInstance]) -> Result<CreateRun> {
+        runs::create(self, run, tasks).await
+    }
+
+    async fn active_runs(&self) -> Result<Vec<RunRecord>> {
+        runs::active(self).await
+    }
+
+    async fn get_run(&self, dag_id: &str, run_id: &str) -> Result<Option<RunRecord>> {
+        runs::get(self, dag_id, run_id).await
+    }
+
+    async fn get_run_by_pk(&self, run_pk: i64) -> Result<Option<RunRecord>> {
+        runs::get_by_pk(self, run_pk).await
+    }
+
+    async fn list_runs(
+        &self,
+        dag_id: &str,
+        limit: i64,
+        offset: i64,
+    ) -> Result<(Vec<RunRecord>, i64)> {
+        runs::list(self, dag_id, limit, offset).await
+    }
+
+    async fn set_run_state(&self, run_pk: i64, from: RunState, to: RunState) -> Result<bool> {
+        runs::set_state(self, run_pk, from, to).await
+    }
+
+    async fn task_instances(&self, run_pk: i64) -> Result<Vec<TaskInstanceRecord>> {
+        tasks::of_run(self, run_pk).await
+    }
+
+    async fn get_task_instance(&self, ti_id: i64) -> Result<Option<TaskInstanceRecord>> {
+        tasks::get(self, ti_id).await
+    }
+
+    async fn update_task_states(&self, changes: &[TaskStateChange]) -> Result<u64> {
+        tasks::update_states(self, changes).await
+    }
+
+    async fn due_retries(&self, now: DateTime<Utc>) -> Result<Vec<i64>> {
+        tasks::due_retries(self, now).await
+    }
+
+    async fn clear_task_instances(&self, run_pk: i64, task_ids: &[String]) -> Result<u64> {
+        tasks::clear(self, run_pk, task_ids).await
+    }
+
+    async fn claim(&self, request: &ClaimRequest) -> Result<Vec<ClaimedTask>> {
+        claim::claim(self, request).await
+    }
+
+    async fn mark_started(&self, ti_id: i64, token: i64) -> Result<()> {
+        leases::mark_started(self, ti_id, token).await
+    }
+
+    async fn heartbeat_leases(
+        &self,
+        worker_id: &str,
+        leases: &[(i64, i64)],
+        lease: Duration,
+    ) -> Result<Vec<i64>> {
+        leases::heartbeat(self, worker_id, leases, lease).await
+    }
+
+    async fn append_logs(
+        &self,
+        ti_id: i64,
+        try_number: i32,
+        token: i64,
+        lines: &[LogLine],
+    ) -> Result<()> {
+        logs::append(self, ti_id, try_number, token, lines).await
+    }
+
+    async fn read_logs(
+        &self,
+        ti_id: i64,
+        try_number: i32,
+        after_seq: i64,
+        limit: i64,
+    ) -> Result<Vec<LogRecord>> {
+        logs::read(self, ti_id, try_number, after_seq, limit).await
+    }
+
+    async fn set_output(&self, ti_id: i64, token: i64, value: &serde_json::Value) -> Result<()> {
+        logs::set_output(self, ti_id, token, value).await
+    }
+
+    async fn get_output(&self, ti_id: i64) -> Result<Option<TaskOutputRecord>> {
+        logs::get_output(self, ti_id).await
+    }
+
+    async fn finish_attempt(
+        &self,
+        ti_id: i64,
+        token: i64,
+        outcome: AttemptOutcome,
+        retry_at: Option<DateTime<Utc>>,
+    ) -> Result<TaskState> {
+        leases::finish(self, ti_id, token, outcome, retry_at).await
+    }
+
+    async fn reap_expired_leases(&self, now: DateTime<Utc>) -> Result<Vec<ReapedTask>> {
+        leases::reap(self, now).await
+    }
+
+    async fn list_attempts(&self, ti_id: i64) -> Result<Vec<AttemptRecord>> {
+        leases::list_attempts(self, ti_id).await
+    }
+
+    async fn heartbeat_worker(&self, worker: &WorkerInfo) -> Result<()> {
+        workers::heartbeat_worker(self, worker).await
+    }
+
+    async fn list_workers(&self) -> Result<Vec<WorkerRecord>> {
+        workers::list_workers(self).await
+    }
+
+    async fn heartbeat_scheduler(&self, scheduler_id: &str, hostname: &str) -> Result<()> {
+        workers::heartbeat_scheduler(self, scheduler_id, hostname).await
+    }
+
+    async fn list_schedulers(&self) -> Result<Vec<SchedulerRecord>> {
+        workers::list_schedulers(self).await
+    }
+
+    async fn upsert_pool(&self, name: &str, slots: i32, description: Option<&str>) -> Result<()> {
+        workers::upsert_pool(self, name, slots, description).await
+    }
+
+    async fn list_pools(&self) -> Result<Vec<PoolRecord>> {
+        workers::list_pools(self).await
+    }
+}

@@ -1,0 +1,2 @@
+-- ?1 file
+DELETE FROM import_errors WHERE file = ?1

@@ -1,0 +1,2 @@
+-- ?1 run_pk
+SELECT id, run_pk, dag_id, task_id, state, try_number, max_tries, priority, pool, queue, retry_at, lease_token, worker_id, lease_expires_at, reason, created_at, scheduled_at, queued_at, claimed_at, started_at, finished_at FROM task_instances WHERE run_pk = ?1 ORDER BY id

@@ -1,0 +1,198 @@
+//! The `Store` trait: Weir's state in domain verbs. One implementation per backend
+//! ([`crate::postgres::PgStore`], [`crate::sqlite::SqliteStore`]), one conformance suite.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use weir_core::dag::Dag;
+use weir_core::diag::Diagnostic;
+use weir_core::state::{RunState, TaskState};
+
+use crate::error::Result;
+use crate::events::Wakeups;
+use crate::model::*;
+
+/// Weir's state. Every method is one transaction (or one statement) and safe to call from many
+/// schedulers and workers at once: conflicts are settled by unique keys, `state = from` guards
+/// and lease fencing tokens, never by the caller.
+#[async_trait]
+pub trait Store: Send + Sync + std::fmt::Debug {
+    /// `postgres` or `sqlite`.
+    fn backend(&self) -> &'static str;
+
+    /// Applies the embedded migrations not yet applied.
+    async fn migrate(&self) -> Result<()>;
+
+    /// Registers for wake-ups. Subscribe before querying, wait after (see [`Wakeups`]).
+    fn subscribe(&self) -> Wakeups;
+
+    // ---- DAGs ---------------------------------------------------------------------------
+
+    /// Records a parsed DAG: its row if absent (paused if `paused_on_create`), a new version only
+    /// if the content hash differs from the latest version's, and reactivates it if inactive.
+    async fn sync_dag(
+        &self,
+        dag: &Dag,
+        source: &str,
+        git_commit: Option<&str>,
+        paused_on_create: bool,
+    ) -> Result<DagSync>;
+
+    /// Marks every active DAG not in `active_ids` inactive; returns how many.
+    async fn deactivate_dags_except(&self, active_ids: &[String]) -> Result<u64>;
+
+    /// Pauses or unpauses a DAG; `NotFound` if there is no such DAG.
+    async fn set_paused(&self, dag_id: &str, paused: bool) -> Result<()>;
+
+    async fn get_dag(&self, dag_id: &str) -> Result<Option<DagRecord>>;
+
+    /// Every DAG, active or not, by id.
+    async fn list_dags(&self) -> Result<Vec<DagRecord>>;
+
+    /// A stored version with its DAG deserialized; `NotFound` if there is none.
+    async fn get_dag_version(&self, version_id: i64) -> Result<DagVersionRecord>;
+
+    /// Records where the timetable continues and when the next scheduled run is due.
+    async fn set_scheduled_progress(
+        &self,
+        dag_id: &str,
+        interval: Option<DataInterval>,
+        next_run_after: Option<DateTime<Utc>>,
+    ) -> Result<()>;
+
+    // ---- import errors --------------------------------------------------------------------
+
+    /// Records (or replaces) the diagnostics of a file that did not load.
+    async fn record_import_error(&self, file: &str, diagnostics: &[Diagnostic]) -> Result<()>;
+
+    /// Forgets the import error of one file (it loads now); returns whether there was one.
+    async fn clear_import_error(&self, file: &str) -> Result<bool>;
+
+    /// Forgets the import errors of every file not in `files_with_errors`; returns how many.
+    async fn clear_import_errors_except(&self, files_with_errors: &[String]) -> Result<u64>;
+
+    async fn list_import_errors(&self) -> Result<Vec<ImportErrorRecord>>;
+
+    // ---- runs -----------------------------------------------------------------------------
+
+    /// Creates a run and all its task instances (state `none`) in one transaction. A run that
+    /// already exists for the same DAG and run id, or the same DAG and logical date, is returned
+    /// as `Exists`, untouched: never an error, never a partial run.
+    async fn create_run(&self, run: &NewRun, tasks: &[NewTaskInstance]) -> Result<CreateRun>;
+
+    /// Runs that are queued or running, oldest logical date first.
+    async fn active_runs(&self) -> Result<Vec<RunRecord>>;
+
+    async fn get_run(&self, dag_id: &str, run_id: &str) -> Result<Option<RunRecord>>;
+
+    async fn get_run_by_pk(&self, run_pk: i64) -> Result<Option<RunRecord>>;
+
+    /// A page of a DAG's runs, newest logical date first, and how many there are in all.
+    async fn list_runs(
+        &self,
+        dag_id: &str,
+        limit: i64,
+        offset: i64,
+    ) -> Result<(Vec<RunRecord>, i64)>;
+
+    /// Moves a run from `from` to `to` if it is still in `from`; stamps started_at when it
+    /// starts running and finished_at when it ends. Returns whether it moved.
+    async fn set_run_state(&self, run_pk: i64, from: RunState, to: RunState) -> Result<bool>;
+
+    // ---- task instances -------------------------------------------------------------------
+
+    /// A run's task instances, by id (creation order).
+    async fn task_instances(&self, run_pk: i64) -> Result<Vec<TaskInstanceRecord>>;
+
+    async fn get_task_instance(&self, ti_id: i64) -> Result<Option<TaskInstanceRecord>>;
+
+    /// Applies guarded state changes in one transaction; each applies only if the task instance
+    /// is still in its `from` state. Stamps scheduled_at, queued_at or finished_at as fits.
+    /// Refuses (`Invalid`) a batch with a transition the state machine does not allow. Returns
+    /// how many applied, and wakes the workers.
+    async fn update_task_states(&self, changes: &[TaskStateChange]) -> Result<u64>;
+
+    /// Task instances up for retry whose retry time has come.
+    async fn due_retries(&self, now: DateTime<Utc>) -> Result<Vec<i64>>;
+
+    /// Sets task instances of a run back to `none` (keeping their attempts, logs and try count,
+    /// and granting their tries again) and the run back to `queued`. Returns how many.
+    async fn clear_task_instances(&self, run_pk: i64, task_ids: &[String]) -> Result<u64>;
+
+    // ---- the worker's side: claim, lease, report ------------------------------------------
+
+    /// Claims up to `max` queued task instances of the given queues, highest priority first,
+    /// then longest queued, within their pools' free slots: each becomes `running` under a new
+    /// lease with a new fencing token, and gets an attempt row.
+    async fn claim(&self, request: &ClaimRequest) -> Result<Vec<ClaimedTask>>;
+
+    /// Stamps started_at on a claimed task instance; `LeaseLost` if the token is stale.
+    async fn mark_started(&self, ti_id: i64, token: i64) -> Result<()>;
+
+    /// Extends the leases the worker still holds; returns the ids of those it lost.
+    async fn heartbeat_leases(
+        &self,
+        worker_id: &str,
+        leases: &[(i64, i64)],
+        lease: Duration,
+    ) -> Result<Vec<i64>>;
+
+    /// Appends log lines to the running attempt `try_number`; `LeaseLost` (and nothing written)
+    /// if the token is stale. Sequence numbers continue per attempt.
+    async fn append_logs(
+        &self,
+        ti_id: i64,
+        try_number: i32,
+        token: i64,
+        lines: &[LogLine],
+    ) -> Result<()>;
+
+    /// An attempt's log lines after `after_seq`, at most `limit`; readable at any time.
+    async fn read_logs(
+        &self,
+        ti_id: i64,
+        try_number: i32,
+        after_seq: i64,
+        limit: i64,
+    ) -> Result<Vec<LogRecord>>;
+
+    /// Sets the task instance's output; `LeaseLost` (and nothing written) if the token is stale.
+    async fn set_output(&self, ti_id: i64, token: i64, value: &serde_json::Value) -> Result<()>;
+
+    async fn get_output(&self, ti_id: i64) -> Result<Option<TaskOutputRecord>>;
+
+    /// Reports how the attempt ended, guarded by the lease. A failure with tries left becomes
+    /// `up_for_retry` at `retry_at` (now if None), else `failed`. Returns the new state, or
+    /// `LeaseLost` if the token is stale (nothing written). Wakes the scheduler.
+    async fn finish_attempt(
+        &self,
+        ti_id: i64,
+        token: i64,
+        outcome: AttemptOutcome,
+        retry_at: Option<DateTime<Utc>>,
+    ) -> Result<TaskState>;
+
+    /// Running task instances whose lease expired before `now` become `up_for_retry` (retry at
+    /// `now`) or `failed`, with the reason "lease expired on worker <id>".
+    async fn reap_expired_leases(&self, now: DateTime<Utc>) -> Result<Vec<ReapedTask>>;
+
+    /// A task instance's attempts, first first.
+    async fn list_attempts(&self, ti_id: i64) -> Result<Vec<AttemptRecord>>;
+
+    // ---- workers, schedulers, pools ------------------------------------------------------
+
+    async fn heartbeat_worker(&self, worker: &WorkerInfo) -> Result<()>;
+
+    async fn list_workers(&self) -> Result<Vec<WorkerRecord>>;
+
+    async fn heartbeat_scheduler(&self, scheduler_id: &str, hostname: &str) -> Result<()>;
+
+    async fn list_schedulers(&self) -> Result<Vec<SchedulerRecord>>;
+
+    /// Creates a pool or changes its slots and description.
+    async fn upsert_pool(&self, name: &str, slots: i32, description: Option<&str>) -> Result<()>;
+
+    /// Every pool with its running count, by name.
+    async fn list_pools(&self) -> Result<Vec<PoolRecord>>;
+}

@@ -1,0 +1,70 @@
+//! The conformance suite: every test is a function of an `Arc<dyn Store>`, run once against a
+//! fresh SQLite store and once against a fresh PostgreSQL database (see ../common/mod.rs).
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod claims;
+mod dags;
+mod leases;
+mod runs;
+mod tasks;
+mod wakeups;
+
+/// Instantiates each listed test for both backends: `sqlite::<name>` and `postgres::<name>`.
+macro_rules! conformance {
+    ($($module:ident :: $name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    crate::common::on_sqlite(crate::$module::$name).await;
+                }
+            )*
+        }
+
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    crate::common::on_postgres(crate::$module::$name).await;
+                }
+            )*
+        }
+    };
+}
+
+conformance! {
+    dags::sync_dag_stores_a_version_only_when_the_content_changes,
+    dags::a_stored_version_reads_back_as_the_same_dag,
+    dags::dags_not_in_the_folder_are_deactivated_and_come_back,
+    dags::pausing_is_kept_and_unknown_dags_are_not_found,
+    dags::import_errors_are_recorded_replaced_and_cleared,
+    dags::scheduled_progress_is_kept,
+    dags::concurrent_syncs_of_a_new_dag_store_one_version,
+    runs::create_run_makes_the_run_and_its_task_instances,
+    runs::create_run_is_idempotent_per_run_id_and_per_logical_date,
+    runs::concurrent_creators_make_one_run,
+    runs::runs_are_listed_newest_first_by_page,
+    runs::run_states_move_only_from_the_expected_state,
+    runs::a_run_of_an_unknown_dag_version_is_not_found,
+    tasks::state_changes_are_guarded_and_stamped,
+    tasks::impossible_transitions_are_refused_whole,
+    tasks::clearing_resets_task_instances_and_requeues_the_run,
+    tasks::workers_schedulers_and_pools_are_recorded,
+    tasks::taking_a_running_task_away_ends_its_attempt_and_its_lease,
+    claims::claims_take_higher_priority_then_longer_queued_first,
+    claims::claims_take_only_the_asked_queues,
+    claims::claims_take_at_most_max,
+    claims::claims_keep_within_pool_slots,
+    claims::concurrent_claimers_take_every_task_exactly_once,
+    leases::an_attempt_runs_reports_and_keeps_its_output,
+    leases::a_reaped_lease_fences_out_its_old_holder,
+    leases::a_reclaimed_task_fences_out_the_previous_attempt,
+    leases::heartbeats_extend_only_held_leases,
+    leases::a_lease_expiring_on_the_last_try_fails_the_task,
+    leases::failures_retry_until_max_tries_then_fail,
+    leases::logs_are_kept_per_attempt_and_readable_after,
+    wakeups::writes_wake_subscribers,
+    wakeups::a_wakeup_between_query_and_wait_is_not_missed,
+}

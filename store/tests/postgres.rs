@@ -1,0 +1,166 @@
+//! PostgreSQL only: the claim's plan, and LISTEN/NOTIFY wake-ups across connections.
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use sqlx::Connection;
+use sqlx::postgres::PgConnection;
+use weir_store::postgres::LISTENER_APPLICATION_NAME;
+use weir_store::testing::{TestDatabase, admin_url};
+use weir_store::{PgStore, Store, StoreEvent, Wakeups};
+
+use common::*;
+
+const WAIT: Duration = Duration::from_secs(30);
+
+/// A fresh database with a migrated store on it, or None when PostgreSQL is skipped.
+async fn setup() -> Option<(TestDatabase, Arc<PgStore>)> {
+    let admin = admin_url()?;
+    let db = TestDatabase::create(&admin).await;
+    let store = Arc::new(PgStore::connect(&db.url).await.expect("the store connects"));
+    store.migrate().await.expect("migrations apply");
+    store.migrate().await.expect("migrating again is a no-op");
+    Some((db, store))
+}
+
+/// Waits for `wanted`, ignoring other events.
+async fn expect_exactly(wakeups: &mut Wakeups, wanted: StoreEvent) {
+    let found = tokio::time::timeout(WAIT, async {
+        while let Some(event) = wakeups.recv().await {
+            if event == wanted {
+                return true;
+            }
+        }
+        false
+    })
+    .await;
+    assert_eq!(found, Ok(true), "a {wanted:?} wake-up arrives");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_claim_reads_the_partial_index() {
+    let Some((db, store)) = setup().await else {
+        return;
+    };
+    bounded(async {
+        let dyn_store: Arc<dyn Store> = store.clone();
+        // Many finished task instances and a few queued ones: the shape of a real table.
+        let (_, tis) = run_with(&dyn_store, "big", 0, &many_tasks(3000, 1)).await;
+        queue(&dyn_store, &tis.iter().take(30).collect::<Vec<_>>()).await;
+        sqlx::query("UPDATE task_instances SET state = 'success' WHERE state = 'none'")
+            .execute(store.pool())
+            .await
+            .unwrap();
+        sqlx::query("ANALYZE task_instances")
+            .execute(store.pool())
+            .await
+            .unwrap();
+
+        let claim = include_str!("../src/postgres/queries/claim.sql");
+        let plan: Vec<String> = sqlx::query_scalar(&format!("EXPLAIN {claim}"))
+            .bind(vec!["default".to_string()])
+            .bind(10_i64)
+            .bind("w1")
+            .bind(chrono::Utc::now())
+            .bind(chrono::Utc::now())
+            .fetch_all(store.pool())
+            .await
+            .unwrap();
+        let plan = plan.join("\n");
+        assert!(
+            plan.contains("task_instances_claimable"),
+            "the claim must read task_instances_claimable:\n{plan}"
+        );
+        // EXPLAIN does not execute: nothing was claimed.
+        assert_eq!(
+            dyn_store
+                .claim(&request("w", &["default"], 100))
+                .await
+                .unwrap()
+                .len(),
+            30
+        );
+    })
+    .await;
+    drop(store);
+    drop(db);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_write_from_another_connection_wakes_the_listener() {
+    let Some((db, store)) = setup().await else {
+        return;
+    };
+    bounded(async {
+        let mut wakeups = store.subscribe();
+        // Another process: its own store (its own pool and listener)...
+        let other: Arc<dyn Store> = Arc::new(PgStore::connect(&db.url).await.unwrap());
+        let (_, tis) = run_with(&other, "wake", 0, &many_tasks(1, 1)).await;
+        expect_exactly(&mut wakeups, StoreEvent::DagRuns).await;
+        expect_exactly(&mut wakeups, StoreEvent::TaskInstances).await;
+
+        // ...or plain SQL on a connection that knows nothing of Weir.
+        let mut wakeups = store.subscribe();
+        let mut raw = PgConnection::connect(&db.url).await.unwrap();
+        sqlx::query("UPDATE task_instances SET state = 'queued', queued_at = now() WHERE id = $1")
+            .bind(tis[0].id)
+            .execute(&mut raw)
+            .await
+            .unwrap();
+        expect_exactly(&mut wakeups, StoreEvent::TaskInstances).await;
+        raw.close().await.unwrap();
+    })
+    .await;
+    drop(store);
+    drop(db);
+}
+
+async fn listener_pid(conn: &mut PgConnection, database: &str) -> Option<i32> {
+    sqlx::query_scalar(
+        "SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND datname = $2",
+    )
+    .bind(LISTENER_APPLICATION_NAME)
+    .bind(database)
+    .fetch_optional(conn)
+    .await
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_listener_reconnects_after_its_connection_is_killed() {
+    let Some((db, store)) = setup().await else {
+        return;
+    };
+    bounded(async {
+        let mut admin = PgConnection::connect(&db.url).await.unwrap();
+        let pid = listener_pid(&mut admin, &db.name)
+            .await
+            .expect("the LISTEN connection is open");
+        let mut wakeups = store.subscribe();
+        let killed: bool = sqlx::query_scalar("SELECT pg_terminate_backend($1)")
+            .bind(pid)
+            .fetch_one(&mut admin)
+            .await
+            .unwrap();
+        assert!(killed);
+
+        // Back: subscribers are told to look again once it listens anew...
+        expect_exactly(&mut wakeups, StoreEvent::Resync).await;
+        let new_pid = listener_pid(&mut admin, &db.name)
+            .await
+            .expect("a new LISTEN connection");
+        assert_ne!(new_pid, pid);
+
+        // ...and wake-ups flow again.
+        let dyn_store: Arc<dyn Store> = store.clone();
+        let mut wakeups = store.subscribe();
+        run_with(&dyn_store, "again", 0, &many_tasks(1, 1)).await;
+        expect_exactly(&mut wakeups, StoreEvent::DagRuns).await;
+        admin.close().await.unwrap();
+    })
+    .await;
+    drop(store);
+    drop(db);
+}
