@@ -2,7 +2,10 @@
 //!
 //! `cargo run --release -p weir-bench -- parse` generates a folder of realistic DAG files and
 //! measures how fast Weir loads them, in process and as a `weir dags validate` process.
+//! `cargo run --release -p weir-bench -- engine` runs the scheduler and workers in process on
+//! PostgreSQL and SQLite and measures latency, throughput, idle cost and DAG re-syncs.
 
+mod engine;
 mod generate;
 mod measure;
 mod report;
@@ -37,6 +40,12 @@ struct Cli {
 enum Bench {
     /// Parsing and validating DAG files: load_folder, parse_str and `weir dags validate`.
     Parse(ParseArgs),
+    /// The engine: latency between tasks, throughput, the idle scheduler, re-syncing DAGs.
+    Engine(engine::EngineArgs),
+    /// The child process of `engine` that loads DAGs into a scheduler and measures its memory
+    /// and idle CPU (not for direct use).
+    #[command(hide = true)]
+    EngineIdle(engine::IdleArgs),
 }
 
 #[derive(Args)]
@@ -62,6 +71,8 @@ struct ParseArgs {
 fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Bench::Parse(args) => parse(args),
+        Bench::Engine(args) => engine::run(args),
+        Bench::EngineIdle(args) => engine::idle_child(args),
     }
 }
 
@@ -148,7 +159,7 @@ fn parse(args: ParseArgs) -> anyhow::Result<()> {
 }
 
 /// The workspace root, known at compile time (this crate lives in `bench/`).
-fn workspace_root() -> PathBuf {
+pub(crate) fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .expect("bench/ has a parent")

@@ -16,6 +16,12 @@ impl Samples {
         ms.sort_by(f64::total_cmp);
         Samples(ms)
     }
+    /// Samples already in milliseconds; there must be at least one.
+    pub fn from_millis(mut ms: Vec<f64>) -> Self {
+        assert!(!ms.is_empty(), "no samples");
+        ms.sort_by(f64::total_cmp);
+        Samples(ms)
+    }
     pub fn min(&self) -> f64 {
         self.0[0]
     }

@@ -9,31 +9,77 @@ use serde_json::Value;
 #[derive(Serialize)]
 pub struct Metric {
     pub name: &'static str,
+    /// The state store it was measured on, for benchmarks that run on several.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub backend: Option<&'static str>,
     pub value: f64,
     pub unit: &'static str,
-    /// The value must stay below this, if the metric has a target.
+    /// The value must stay below this (or reach it, see `goal`), if the metric has a target.
     pub target: Option<f64>,
+    /// How the value is compared with the target.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub goal: Option<Goal>,
     pub ok: Option<bool>,
+}
+
+#[derive(Serialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Goal {
+    /// value < target
+    Below,
+    /// value <= target
+    AtMost,
+    /// value >= target
+    AtLeast,
 }
 
 impl Metric {
     pub fn info(name: &'static str, value: f64, unit: &'static str) -> Self {
         Metric {
             name,
+            backend: None,
             value,
             unit,
             target: None,
+            goal: None,
             ok: None,
         }
     }
     pub fn below(name: &'static str, value: f64, unit: &'static str, target: f64) -> Self {
+        Self::with_goal(name, value, unit, target, Goal::Below)
+    }
+    pub fn at_most(name: &'static str, value: f64, unit: &'static str, target: f64) -> Self {
+        Self::with_goal(name, value, unit, target, Goal::AtMost)
+    }
+    pub fn at_least(name: &'static str, value: f64, unit: &'static str, target: f64) -> Self {
+        Self::with_goal(name, value, unit, target, Goal::AtLeast)
+    }
+    fn with_goal(
+        name: &'static str,
+        value: f64,
+        unit: &'static str,
+        target: f64,
+        goal: Goal,
+    ) -> Self {
+        let ok = match goal {
+            Goal::Below => value < target,
+            Goal::AtMost => value <= target,
+            Goal::AtLeast => value >= target,
+        };
         Metric {
             name,
+            backend: None,
             value,
             unit,
             target: Some(target),
-            ok: Some(value < target),
+            goal: Some(goal),
+            ok: Some(ok),
         }
+    }
+    /// The same metric, labelled with the backend it was measured on.
+    pub fn on(mut self, backend: &'static str) -> Self {
+        self.backend = Some(backend);
+        self
     }
 }
 
@@ -63,20 +109,41 @@ impl Report {
                 format!("{v:.2}")
             }
         };
-        println!("{:<34} {:>14} {:>12}  result", "metric", "value", "target");
-        println!("{}", "-".repeat(70));
+        // The backend column only for benchmarks that label their metrics with one.
+        let backends = self.metrics.iter().any(|m| m.backend.is_some());
+        let backend = |b: Option<&str>| {
+            if backends {
+                format!(" {:<9}", b.unwrap_or("-"))
+            } else {
+                String::new()
+            }
+        };
+        println!(
+            "{:<34}{} {:>16} {:>18}  result",
+            "metric",
+            backend(Some("backend")),
+            "value",
+            "target"
+        );
+        println!("{}", "-".repeat(if backends { 86 } else { 76 }));
         for m in &self.metrics {
             let value = format!("{} {}", number(m.value), m.unit);
-            let target = m
-                .target
-                .map(|t| format!("< {} {}", number(t), m.unit))
-                .unwrap_or_default();
+            let target = match (m.target, m.goal) {
+                (Some(t), Some(Goal::AtLeast)) => format!(">= {} {}", number(t), m.unit),
+                (Some(t), Some(Goal::AtMost)) => format!("<= {} {}", number(t), m.unit),
+                (Some(t), _) => format!("< {} {}", number(t), m.unit),
+                (None, _) => String::new(),
+            };
             let result = match m.ok {
                 Some(true) => "pass",
                 Some(false) => "FAIL",
                 None => "",
             };
-            println!("{:<34} {value:>14} {target:>12}  {result}", m.name);
+            println!(
+                "{:<34}{} {value:>16} {target:>18}  {result}",
+                m.name,
+                backend(m.backend)
+            );
         }
     }
 

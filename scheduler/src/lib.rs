@@ -5,6 +5,7 @@
 //! workers. Every write is guarded by the store (unique keys, `state = from`), so any number of
 //! schedulers can run against one PostgreSQL.
 
+mod backfills;
 mod create_runs;
 mod dag_folder;
 mod options;
@@ -13,6 +14,7 @@ mod scheduler;
 mod trigger;
 mod versions;
 
+pub use backfills::{MAX_BACKFILL_RUNS, backfill_dates};
 pub use dag_folder::{DagFolder, ScanReport};
 pub use options::SchedulerOptions;
 pub use scheduler::{Scheduler, TickReport};

@@ -11,7 +11,7 @@ use weir_store::Store;
 use crate::dag_folder::{DagFolder, ScanReport};
 use crate::options::SchedulerOptions;
 use crate::versions::VersionCache;
-use crate::{create_runs, schedule_tasks};
+use crate::{backfills, create_runs, schedule_tasks};
 
 /// What one tick did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -77,7 +77,8 @@ impl Scheduler {
         for task in &reaped {
             tracing::warn!(ti = task.ti_id, worker.id = ?task.worker_id, state = %task.new_state, "lease expired");
         }
-        let runs_created = create_runs::create_due_runs(store, &mut self.versions, now).await?;
+        let runs_created = create_runs::create_due_runs(store, &mut self.versions, now).await?
+            + backfills::drive_backfills(store, &mut self.versions).await?;
         let progress = schedule_tasks::schedule_active_runs(store, &mut self.versions, now).await?;
         Ok(TickReport {
             scan: ScanReport::default(),

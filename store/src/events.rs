@@ -28,7 +28,7 @@ use tokio::sync::broadcast;
 pub enum StoreEvent {
     /// Task instances were inserted or changed state.
     TaskInstances,
-    /// Runs were inserted or changed state.
+    /// Runs were inserted or changed state, or a backfill was created or changed state.
     DagRuns,
     /// Events may have been missed (the LISTEN connection was re-established, or this receiver
     /// fell behind): look at everything again.
@@ -40,7 +40,7 @@ impl StoreEvent {
     pub(crate) fn from_payload(payload: &str) -> Self {
         match payload {
             "task_instances" => StoreEvent::TaskInstances,
-            "dag_runs" => StoreEvent::DagRuns,
+            "dag_runs" | "backfills" => StoreEvent::DagRuns,
             _ => StoreEvent::Resync,
         }
     }

@@ -10,36 +10,54 @@ use weir_core::params::resolve_params;
 use weir_store::{ClaimedTask, Store};
 
 /// The template context of one attempt: ds, params, outputs of upstream tasks, ...
-pub(crate) async fn template_context(
-    store: &dyn Store,
-    claimed: &ClaimedTask,
-    dag: &Dag,
-) -> anyhow::Result<Value> {
-    let tz = dag.timezone;
-    let local = |t: DateTime<Utc>| {
-        t.with_timezone(&tz)
-            .to_rfc3339_opts(SecondsFormat::Secs, false)
-    };
-    let logical = claimed.logical_date.with_timezone(&tz);
-    let conf = claimed.conf.as_object().cloned().unwrap_or_default();
+pub(crate) async fn template_context(store: &dyn Store, claimed: &ClaimedTask, dag: &Dag) -> anyhow::Result<Value> {
+    let outputs = upstream_outputs(store, claimed, dag).await?;
+    Ok(build_context(&ContextInputs {
+        dag,
+        task_id: &claimed.task_id,
+        run_id: &claimed.run_id,
+        logical_date: claimed.logical_date,
+        interval: (claimed.data_interval.start, claimed.data_interval.end),
+        try_number: claimed.try_number,
+        conf: claimed.conf.as_object().cloned().unwrap_or_default(),
+        outputs,
+    }))
+}
+
+/// What a template context is made of, wherever the attempt runs.
+pub struct ContextInputs<'a> {
+    pub dag: &'a Dag,
+    pub task_id: &'a str,
+    pub run_id: &'a str,
+    pub logical_date: DateTime<Utc>,
+    pub interval: (DateTime<Utc>, DateTime<Utc>),
+    pub try_number: i32,
+    pub conf: Map<String, Value>,
+    pub outputs: Map<String, Value>,
+}
+
+/// The values templates see. Dates are in the DAG's timezone, so `ds` is the local date.
+pub fn build_context(inputs: &ContextInputs<'_>) -> Value {
+    let tz = inputs.dag.timezone;
+    let local = |t: DateTime<Utc>| t.with_timezone(&tz).to_rfc3339_opts(SecondsFormat::Secs, false);
+    let logical = inputs.logical_date.with_timezone(&tz);
     // Scheduled runs carry no conf: the params' defaults apply. A trigger's conf was checked
     // when the run was created; checking again here only fills in defaults.
-    let params = resolve_params(&dag.params, &conf).unwrap_or(conf);
-    let outputs = upstream_outputs(store, claimed, dag).await?;
-    Ok(json!({
+    let params = resolve_params(&inputs.dag.params, &inputs.conf).unwrap_or_else(|_| inputs.conf.clone());
+    json!({
         "ds": logical.format("%Y-%m-%d").to_string(),
         "ds_nodash": logical.format("%Y%m%d").to_string(),
-        "ts": local(claimed.logical_date),
-        "logical_date": local(claimed.logical_date),
-        "data_interval_start": local(claimed.data_interval.start),
-        "data_interval_end": local(claimed.data_interval.end),
-        "run_id": claimed.run_id,
-        "dag_id": claimed.dag_id,
-        "task_id": claimed.task_id,
-        "try_number": claimed.try_number,
+        "ts": local(inputs.logical_date),
+        "logical_date": local(inputs.logical_date),
+        "data_interval_start": local(inputs.interval.0),
+        "data_interval_end": local(inputs.interval.1),
+        "run_id": inputs.run_id,
+        "dag_id": inputs.dag.dag_id.as_str(),
+        "task_id": inputs.task_id,
+        "try_number": inputs.try_number,
         "params": Value::Object(params),
-        "outputs": Value::Object(outputs),
-    }))
+        "outputs": Value::Object(inputs.outputs.clone()),
+    })
 }
 
 /// The outputs of every upstream task (direct or not) that has one. Read only when the task's
@@ -94,17 +112,25 @@ fn ancestors_of<'a>(dag: &'a Dag, task_id: &str) -> HashSet<&'a str> {
 
 /// The environment every task gets, besides its own `env`.
 pub(crate) fn weir_env(claimed: &ClaimedTask, tz: Tz) -> Vec<(String, String)> {
+    env_for(&claimed.dag_id, &claimed.run_id, &claimed.task_id, claimed.try_number, claimed.logical_date, tz)
+}
+
+pub(crate) fn env_for(
+    dag_id: &str,
+    run_id: &str,
+    task_id: &str,
+    try_number: i32,
+    logical_date: DateTime<Utc>,
+    tz: Tz,
+) -> Vec<(String, String)> {
     vec![
-        ("WEIR_DAG_ID".into(), claimed.dag_id.clone()),
-        ("WEIR_RUN_ID".into(), claimed.run_id.clone()),
-        ("WEIR_TASK_ID".into(), claimed.task_id.clone()),
-        ("WEIR_TRY_NUMBER".into(), claimed.try_number.to_string()),
+        ("WEIR_DAG_ID".into(), dag_id.to_string()),
+        ("WEIR_RUN_ID".into(), run_id.to_string()),
+        ("WEIR_TASK_ID".into(), task_id.to_string()),
+        ("WEIR_TRY_NUMBER".into(), try_number.to_string()),
         (
             "WEIR_LOGICAL_DATE".into(),
-            claimed
-                .logical_date
-                .with_timezone(&tz)
-                .to_rfc3339_opts(SecondsFormat::Secs, false),
+            logical_date.with_timezone(&tz).to_rfc3339_opts(SecondsFormat::Secs, false),
         ),
     ]
 }

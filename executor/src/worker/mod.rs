@@ -6,7 +6,7 @@
 //! reason, so it is retried if it has tries left.
 
 mod attempt;
-mod context;
+pub(crate) mod context;
 mod logs;
 
 use std::collections::HashMap;

@@ -1,10 +1,12 @@
 //! The command line: parsing and dispatch. Each subcommand lives in its own file.
 
+mod backfills;
 mod dags;
 mod runs;
 pub mod runtime;
 mod serve;
 mod table;
+mod task_test;
 mod tasks;
 
 use std::path::PathBuf;
@@ -50,6 +52,9 @@ pub enum Command {
     /// Task instances.
     #[command(subcommand)]
     Tasks(tasks::TasksCommand),
+    /// Backfills: list them, cancel one (start one with `weir dags backfill`).
+    #[command(subcommand)]
+    Backfills(backfills::BackfillsCommand),
     /// The database.
     #[command(subcommand)]
     Db(DbCommand),
@@ -92,6 +97,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Worker(args) => serve::worker(&config, &args),
         Command::Runs(cmd) => runs::run(&config, cmd),
         Command::Tasks(cmd) => tasks::run(&config, cmd),
+        Command::Backfills(cmd) => backfills::run(&config, cmd),
         Command::Db(DbCommand::Migrate) => runtime::block_on(async {
             let store = runtime::open_store(&config).await?;
             println!("the {} database is up to date", store.backend());

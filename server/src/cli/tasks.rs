@@ -25,23 +25,53 @@ pub enum TasksCommand {
         #[arg(long)]
         failed_only: bool,
     },
+    /// Runs one task here and now, templates rendered and log on the terminal, touching no
+    /// state: how to debug a task.
+    Test(TestArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct TestArgs {
+    pub dag_id: String,
+    pub task_id: String,
+    /// The logical date (default: now), in the DAG's timezone unless it has an offset.
+    pub date: Option<String>,
+    /// Params as a JSON object, checked against the DAG's params.
+    #[arg(long)]
+    pub conf: Option<String>,
+    /// An upstream task's output, as TASK='{"rows": 3}'; repeatable.
+    #[arg(long = "upstream-output", value_name = "TASK=JSON")]
+    pub upstream_outputs: Vec<String>,
 }
 
 pub fn run(config: &Config, cmd: TasksCommand) -> anyhow::Result<ExitCode> {
-    let TasksCommand::Clear {
-        dag_id,
-        run_id,
-        tasks,
-        downstream,
-        failed_only,
-    } = cmd;
+    match cmd {
+        TasksCommand::Clear {
+            dag_id,
+            run_id,
+            tasks,
+            downstream,
+            failed_only,
+        } => clear(config, &dag_id, &run_id, &tasks, downstream, failed_only),
+        TasksCommand::Test(args) => super::task_test::run(config, args),
+    }
+}
+
+fn clear(
+    config: &Config,
+    dag_id: &str,
+    run_id: &str,
+    tasks: &[String],
+    downstream: bool,
+    failed_only: bool,
+) -> anyhow::Result<ExitCode> {
     block_on(async {
         let store = open_store(config).await?;
-        let Some(run) = store.get_run(&dag_id, &run_id).await? else {
+        let Some(run) = store.get_run(dag_id, run_id).await? else {
             bail!("no run `{run_id}` of DAG `{dag_id}`");
         };
         let dag = store.get_dag_version(run.dag_version_id).await?.dag;
-        for t in &tasks {
+        for t in tasks {
             if dag.task(t).is_none() {
                 bail!("DAG `{dag_id}` has no task `{t}` in the version this run used");
             }

@@ -1,9 +1,11 @@
 //! `weir dags ...`: the tools a data team runs on its DAG repository.
 
 mod folder;
+pub(crate) use folder::find as find_dag;
 mod list;
 mod next_runs;
 mod operate;
+pub(crate) use operate::sync_folder;
 mod plan;
 mod show;
 mod validate;
@@ -48,6 +50,8 @@ pub enum DagsCommand {
     },
     /// Create a manual run now (or for --logical-date), with params from --conf.
     Trigger(operate::TriggerArgs),
+    /// Run a DAG over a past date range: a tracked backfill the scheduler drives.
+    Backfill(crate::cli::backfills::BackfillArgs),
     /// Stop creating scheduled runs for a DAG.
     Pause { dag_id: String },
     /// Resume creating scheduled runs for a DAG.
@@ -66,6 +70,7 @@ pub fn run(config: &Config, cmd: DagsCommand) -> anyhow::Result<ExitCode> {
     let dags_folder = config.dags_folder.as_path();
     match cmd {
         DagsCommand::Trigger(args) => operate::trigger(config, args),
+        DagsCommand::Backfill(args) => crate::cli::backfills::create(config, args),
         DagsCommand::Pause { dag_id } => operate::set_paused(config, &dag_id, true),
         DagsCommand::Unpause { dag_id } => operate::set_paused(config, &dag_id, false),
         DagsCommand::Validate { paths, format } => validate::run(dags_folder, &paths, format),

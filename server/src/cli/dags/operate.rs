@@ -26,7 +26,7 @@ pub struct TriggerArgs {
 
 /// Brings the store up to date with the DAG folder, so the CLI acts on what is on disk even when
 /// no scheduler runs. A machine without the folder acts on what the store has.
-async fn sync_folder(store: &dyn Store, config: &Config) -> anyhow::Result<()> {
+pub(crate) async fn sync_folder(store: &dyn Store, config: &Config) -> anyhow::Result<()> {
     if Path::new(&config.dags_folder).is_dir() {
         DagFolder::new(config.dags_folder.clone())
             .scan(store, config.scheduler.dags_are_paused_at_creation)
