@@ -53,10 +53,17 @@ pub async fn run_task_locally(
     });
     let shell = match &task.kind {
         TaskKind::Noop => {
-            return Ok(LocalOutcome { exit: None, output: None, output_error: None });
+            return Ok(LocalOutcome {
+                exit: None,
+                output: None,
+                output_error: None,
+            });
         }
         TaskKind::Shell(shell) => shell,
-        other => anyhow::bail!("task type `{}` cannot run in this build of Weir yet", other.type_name()),
+        other => anyhow::bail!(
+            "task type `{}` cannot run in this build of Weir yet",
+            other.type_name()
+        ),
     };
     let rendered = |key: &str, text: &str| {
         render(text, &context).map_err(|e| {
@@ -69,8 +76,20 @@ pub async fn run_task_locally(
         })
     };
     let script = rendered("run", &shell.run)?;
-    let workdir = shell.workdir.as_deref().map(|w| rendered("workdir", w)).transpose()?.map(PathBuf::from);
-    let mut env = env_for(dag.dag_id.as_str(), &run_id, &run.task_id, 1, run.logical_date, dag.timezone);
+    let workdir = shell
+        .workdir
+        .as_deref()
+        .map(|w| rendered("workdir", w))
+        .transpose()?
+        .map(PathBuf::from);
+    let mut env = env_for(
+        dag.dag_id.as_str(),
+        &run_id,
+        &run.task_id,
+        1,
+        run.logical_date,
+        dag.timezone,
+    );
     for (name, value) in &task.env {
         env.push((name.clone(), rendered(&format!("env.{name}"), value)?));
     }

@@ -18,7 +18,11 @@ pub const MAX_BACKFILL_RUNS: usize = 100_000;
 
 /// The logical dates a backfill covers: every scheduled interval whose logical date is in
 /// [from, to].
-pub fn backfill_dates(table: &weir_core::timetable::Timetable, from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<RunInfo> {
+pub fn backfill_dates(
+    table: &weir_core::timetable::Timetable,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Vec<RunInfo> {
     let mut unbounded = table.clone();
     // The range is the user's: the DAG's own start and end dates do not narrow it.
     unbounded.start_date = None;
@@ -33,7 +37,10 @@ pub fn backfill_dates(table: &weir_core::timetable::Timetable, from: DateTime<Ut
 }
 
 /// Moves every running backfill along; returns how many runs it created or revived.
-pub(crate) async fn drive_backfills(store: &dyn Store, versions: &mut VersionCache) -> anyhow::Result<usize> {
+pub(crate) async fn drive_backfills(
+    store: &dyn Store,
+    versions: &mut VersionCache,
+) -> anyhow::Result<usize> {
     let mut changed = 0;
     for backfill in store.running_backfills().await? {
         changed += drive(store, versions, &backfill).await?;
@@ -41,8 +48,16 @@ pub(crate) async fn drive_backfills(store: &dyn Store, versions: &mut VersionCac
     Ok(changed)
 }
 
-async fn drive(store: &dyn Store, versions: &mut VersionCache, backfill: &BackfillRecord) -> anyhow::Result<usize> {
-    let Some(version_id) = store.get_dag(&backfill.dag_id).await?.and_then(|d| d.latest_version_id) else {
+async fn drive(
+    store: &dyn Store,
+    versions: &mut VersionCache,
+    backfill: &BackfillRecord,
+) -> anyhow::Result<usize> {
+    let Some(version_id) = store
+        .get_dag(&backfill.dag_id)
+        .await?
+        .and_then(|d| d.latest_version_id)
+    else {
         return Ok(0);
     };
     let dag = versions.get(store, version_id).await?;
@@ -66,7 +81,9 @@ async fn drive(store: &dyn Store, versions: &mut VersionCache, backfill: &Backfi
                         .task_instances(run.id)
                         .await?
                         .into_iter()
-                        .filter(|t| matches!(t.state, TaskState::Failed | TaskState::UpstreamFailed))
+                        .filter(|t| {
+                            matches!(t.state, TaskState::Failed | TaskState::UpstreamFailed)
+                        })
                         .map(|t| t.task_id)
                         .collect();
                     store.clear_task_instances(run.id, &failed).await?;
@@ -94,7 +111,10 @@ async fn drive(store: &dyn Store, versions: &mut VersionCache, backfill: &Backfi
             dag_version_id: version_id,
             backfill_id: Some(backfill.id),
         };
-        if let CreateRun::Created(r) = store.create_run(&run, &NewTaskInstance::for_dag(&dag)).await? {
+        if let CreateRun::Created(r) = store
+            .create_run(&run, &NewTaskInstance::for_dag(&dag))
+            .await?
+        {
             tracing::info!(dag.id = %r.dag_id, run.id = %r.run_id, backfill = backfill.id, "created a backfill run");
             active += 1;
             changed += 1;
@@ -102,7 +122,11 @@ async fn drive(store: &dyn Store, versions: &mut VersionCache, backfill: &Backfi
     }
     if !waiting && changed == 0 && backfill.runs_active == 0 {
         store
-            .set_backfill_state(backfill.id, BackfillState::Running, BackfillState::Completed)
+            .set_backfill_state(
+                backfill.id,
+                BackfillState::Running,
+                BackfillState::Completed,
+            )
             .await?;
         tracing::info!(dag.id = %backfill.dag_id, backfill = backfill.id, "backfill completed");
         changed += 1;

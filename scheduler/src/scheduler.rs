@@ -45,6 +45,7 @@ pub struct Scheduler {
     options: SchedulerOptions,
     folder: DagFolder,
     versions: VersionCache,
+    not_due: create_runs::NotDueYet,
 }
 
 const HEARTBEAT_EVERY: Duration = Duration::from_secs(5);
@@ -60,6 +61,7 @@ impl Scheduler {
             options,
             folder,
             versions: VersionCache::default(),
+            not_due: create_runs::NotDueYet::default(),
         }
     }
 
@@ -77,8 +79,9 @@ impl Scheduler {
         for task in &reaped {
             tracing::warn!(ti = task.ti_id, worker.id = ?task.worker_id, state = %task.new_state, "lease expired");
         }
-        let runs_created = create_runs::create_due_runs(store, &mut self.versions, now).await?
-            + backfills::drive_backfills(store, &mut self.versions).await?;
+        let runs_created =
+            create_runs::create_due_runs(store, &mut self.versions, &mut self.not_due, now).await?
+                + backfills::drive_backfills(store, &mut self.versions).await?;
         let progress = schedule_tasks::schedule_active_runs(store, &mut self.versions, now).await?;
         Ok(TickReport {
             scan: ScanReport::default(),
@@ -177,7 +180,9 @@ fn watch_folder(
 ) -> Option<notify::RecommendedWatcher> {
     use notify::Watcher;
     let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
-        if event.is_ok() {
+        // Access events (open, read, close without writing) change nothing, and the scan's
+        // own read of the folder makes one: waking on them would rescan in an endless loop.
+        if event.is_ok_and(|e| !e.kind.is_access()) {
             let _ = changes.try_send(());
         }
     })

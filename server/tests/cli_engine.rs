@@ -16,7 +16,11 @@ fn weir(home: &Path, args: &[&str]) -> Output {
 }
 
 fn text(out: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
 }
 
 const DAG: &str = r#"
@@ -45,13 +49,30 @@ fn setup() -> tempfile::TempDir {
 fn trigger_checks_params_and_is_idempotent_per_run_id() {
     let dir = setup();
     let d = dir.path();
-    let out = weir(d, &["dags", "trigger", "hi", "--conf", r#"{"who": "nobody"}"#]);
+    let out = weir(
+        d,
+        &["dags", "trigger", "hi", "--conf", r#"{"who": "nobody"}"#],
+    );
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     assert!(text(&out).contains("param `who`"), "{}", text(&out));
-    let out = weir(d, &["dags", "trigger", "hi", "--conf", r#"{"whom": "weir"}"#]);
+    let out = weir(
+        d,
+        &["dags", "trigger", "hi", "--conf", r#"{"whom": "weir"}"#],
+    );
     assert!(text(&out).contains("did you mean `who`"), "{}", text(&out));
 
-    let out = weir(d, &["dags", "trigger", "hi", "--run-id", "mine", "--conf", r#"{"who": "weir"}"#]);
+    let out = weir(
+        d,
+        &[
+            "dags",
+            "trigger",
+            "hi",
+            "--run-id",
+            "mine",
+            "--conf",
+            r#"{"who": "weir"}"#,
+        ],
+    );
     assert!(out.status.success(), "{}", text(&out));
     assert!(text(&out).contains("created run mine"));
     let out = weir(d, &["dags", "trigger", "hi", "--run-id", "mine"]);
@@ -59,11 +80,26 @@ fn trigger_checks_params_and_is_idempotent_per_run_id() {
     assert!(text(&out).contains("already exists"), "{}", text(&out));
 
     let out = weir(d, &["runs", "list", "hi"]);
-    assert!(text(&out).contains("mine") && text(&out).contains("1 of 1 runs"), "{}", text(&out));
+    assert!(
+        text(&out).contains("mine") && text(&out).contains("1 of 1 runs"),
+        "{}",
+        text(&out)
+    );
     let out = weir(d, &["runs", "show", "hi", "mine"]);
-    assert!(text(&out).contains("greet") && text(&out).contains("none"), "{}", text(&out));
-    let out = weir(d, &["tasks", "clear", "hi", "mine", "greet", "--downstream"]);
-    assert!(text(&out).contains("cleared 2 task instance"), "{}", text(&out));
+    assert!(
+        text(&out).contains("greet") && text(&out).contains("none"),
+        "{}",
+        text(&out)
+    );
+    let out = weir(
+        d,
+        &["tasks", "clear", "hi", "mine", "greet", "--downstream"],
+    );
+    assert!(
+        text(&out).contains("cleared 2 task instance"),
+        "{}",
+        text(&out)
+    );
     let out = weir(d, &["dags", "trigger", "nope"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out).contains("no DAG `nope`"), "{}", text(&out));
@@ -73,17 +109,45 @@ fn trigger_checks_params_and_is_idempotent_per_run_id() {
 fn tasks_test_runs_one_task_with_rendered_templates_and_touches_no_state() {
     let dir = setup();
     let d = dir.path();
-    let out = weir(d, &["tasks", "test", "hi", "greet", "2026-03-01", "--conf", r#"{"who": "weir"}"#]);
+    let out = weir(
+        d,
+        &[
+            "tasks",
+            "test",
+            "hi",
+            "greet",
+            "2026-03-01",
+            "--conf",
+            r#"{"who": "weir"}"#,
+        ],
+    );
     assert!(out.status.success(), "{}", text(&out));
-    assert!(text(&out).contains("hello weir on 2026-03-01"), "{}", text(&out));
+    assert!(
+        text(&out).contains("hello weir on 2026-03-01"),
+        "{}",
+        text(&out)
+    );
     assert!(text(&out).contains(r#"output: {"n":1}"#), "{}", text(&out));
 
     let out = weir(d, &["tasks", "test", "hi", "report"]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(text(&out).contains("--upstream-output"), "{}", text(&out));
-    let out = weir(d, &["tasks", "test", "hi", "report", "--upstream-output", r#"greet={"n": 7}"#]);
+    let out = weir(
+        d,
+        &[
+            "tasks",
+            "test",
+            "hi",
+            "report",
+            "--upstream-output",
+            r#"greet={"n": 7}"#,
+        ],
+    );
     assert!(text(&out).contains("n=7"), "{}", text(&out));
-    assert!(!d.join(".weir").exists(), "tasks test must not create state");
+    assert!(
+        !d.join(".weir").exists(),
+        "tasks test must not create state"
+    );
 }
 
 #[test]
@@ -98,6 +162,9 @@ fn config_shows_sources_and_masks_secrets() {
         .unwrap();
     let shown = text(&out);
     assert!(shown.contains("port = 9999"), "{shown}");
-    assert!(shown.contains("postgres://weir:***@db:5432/weir"), "{shown}");
+    assert!(
+        shown.contains("postgres://weir:***@db:5432/weir"),
+        "{shown}"
+    );
     assert!(!shown.contains("hunter2"));
 }

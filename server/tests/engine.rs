@@ -108,6 +108,20 @@ impl Engine {
         }
     }
 
+    /// Waits until the backfill is no longer running.
+    async fn backfill_finished(&self, id: i64) -> weir_store::BackfillRecord {
+        let mut wakeups = self.store.subscribe();
+        let deadline = tokio::time::Instant::now() + DEADLINE;
+        loop {
+            let now = self.store.get_backfill(id).await.unwrap().unwrap();
+            if now.state != weir_store::BackfillState::Running {
+                return now;
+            }
+            assert!(tokio::time::Instant::now() < deadline, "backfill {id} not finished in time: {now:?}");
+            wakeups.wait(Duration::from_millis(250)).await;
+        }
+    }
+
     async fn states(&self, run: &RunRecord) -> Vec<(String, TaskState)> {
         let mut out: Vec<(String, TaskState)> = self
             .store
@@ -264,6 +278,72 @@ async fn failures_retries_timeouts_and_trigger_rules(backend: Backend) {
         "{attempts:?}"
     );
     engine.stop().await;
+}
+
+const DAILY: &str = r#"
+schedule: "@daily"
+timezone: Europe/Berlin
+start_date: 2030-01-01
+tasks:
+  day:
+    type: shell
+    run: echo "day {{ ds }}"
+"#;
+
+async fn backfills_run_a_range_once_and_complete(backend: Backend) {
+    use chrono::TimeZone;
+    let Some(engine) = Engine::start(backend, &[("daily.yaml", DAILY)]).await else { return };
+    let berlin = chrono_tz::Europe::Berlin;
+    let day = |d: u32| berlin.with_ymd_and_hms(2026, 3, d, 0, 0, 0).unwrap().with_timezone(&chrono::Utc);
+    let backfill = engine
+        .store
+        .create_backfill(&weir_store::NewBackfill {
+            dag_id: "daily".into(),
+            from_date: day(1),
+            to_date: day(5),
+            max_active_runs: 2,
+            rerun_failed: false,
+            created_by: "test".into(),
+        })
+        .await
+        .unwrap();
+    let done = engine.backfill_finished(backfill.id).await;
+    assert_eq!(done.state, weir_store::BackfillState::Completed);
+    assert_eq!((done.runs_total, done.runs_success), (5, 5), "{done:?}");
+    let runs = engine.store.runs_between("daily", day(1), day(5)).await.unwrap();
+    assert_eq!(runs.len(), 5);
+    assert!(runs.iter().all(|r| r.run_type == weir_store::RunType::Backfill && r.state == RunState::Success));
+    // ds is the local date of each logical date, across the DST change on 2026-03-29 too.
+    let first = engine.log_of(&runs[0], "day", 1).await;
+    assert!(first.contains("day 2026-03-01"), "{first}");
+
+    // Running the same range again adopts the runs and creates none.
+    let again = engine
+        .store
+        .create_backfill(&weir_store::NewBackfill {
+            dag_id: "daily".into(),
+            from_date: day(1),
+            to_date: day(5),
+            max_active_runs: 2,
+            rerun_failed: true,
+            created_by: "test".into(),
+        })
+        .await
+        .unwrap();
+    let done = engine.backfill_finished(again.id).await;
+    assert_eq!((done.runs_total, done.runs_success), (5, 5), "{done:?}");
+    assert_eq!(engine.store.runs_between("daily", day(1), day(5)).await.unwrap().len(), 5);
+    engine.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_backfills_run_a_range_once_and_complete() {
+    backfills_run_a_range_once_and_complete(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_backfills_run_a_range_once_and_complete() {
+    backfills_run_a_range_once_and_complete(Backend::Postgres).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -413,6 +413,50 @@ impl From<PoolRow> for PoolRecord {
     }
 }
 
+#[derive(sqlx::FromRow)]
+pub(crate) struct BackfillRow {
+    id: i64,
+    dag_id: String,
+    from_date: Ts,
+    to_date: Ts,
+    max_active_runs: i32,
+    rerun_failed: bool,
+    state: String,
+    created_by: String,
+    created_at: Ts,
+    updated_at: Ts,
+    completed_at: Option<Ts>,
+    runs_total: i64,
+    runs_success: i64,
+    runs_failed: i64,
+    runs_active: i64,
+}
+
+impl TryFrom<BackfillRow> for BackfillRecord {
+    type Error = StoreError;
+
+    fn try_from(r: BackfillRow) -> Result<Self> {
+        Ok(BackfillRecord {
+            id: r.id,
+            state: BackfillState::parse(&r.state)
+                .ok_or_else(|| StoreError::corrupt(format!("backfill state `{}`", r.state)))?,
+            dag_id: r.dag_id,
+            from_date: r.from_date,
+            to_date: r.to_date,
+            max_active_runs: r.max_active_runs,
+            rerun_failed: r.rerun_failed,
+            created_by: r.created_by,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+            completed_at: r.completed_at,
+            runs_total: r.runs_total,
+            runs_success: r.runs_success,
+            runs_failed: r.runs_failed,
+            runs_active: r.runs_active,
+        })
+    }
+}
+
 /// Converts fallible rows into records.
 pub(crate) fn convert<R, T>(rows: Vec<R>) -> Result<Vec<T>>
 where

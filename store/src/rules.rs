@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use weir_core::state::TaskState;
 
 use crate::error::{Result, StoreError};
-use crate::model::TaskStateChange;
+use crate::model::{BackfillState, NewBackfill, TaskStateChange};
 
 /// A batch of state changes is refused whole if one change is no transition of the state
 /// machine, makes a task instance `running` (only a claim does, with a lease), or names a task
@@ -55,4 +55,57 @@ pub(crate) fn check_pool(name: &str, slots: i32) -> Result<()> {
         )));
     }
     Ok(())
+}
+
+/// A backfill needs a range that does not end before it starts and at least one run at a time.
+pub(crate) fn check_new_backfill(new: &NewBackfill) -> Result<()> {
+    if new.to_date < new.from_date {
+        return Err(StoreError::Invalid(format!(
+            "backfill of `{}`: to_date {} is before from_date {}",
+            new.dag_id,
+            new.to_date.to_rfc3339(),
+            new.from_date.to_rfc3339()
+        )));
+    }
+    if new.max_active_runs < 1 {
+        return Err(StoreError::Invalid(format!(
+            "backfill of `{}`: max_active_runs is {}; it must be at least 1",
+            new.dag_id, new.max_active_runs
+        )));
+    }
+    Ok(())
+}
+
+/// Only a running backfill moves, to completed or cancelled: the other states are final.
+pub(crate) fn check_backfill_transition(
+    id: i64,
+    from: BackfillState,
+    to: BackfillState,
+) -> Result<()> {
+    if from.can_become(to) {
+        Ok(())
+    } else {
+        Err(StoreError::Invalid(format!(
+            "backfill {id}: {from} -> {to} is not a transition (only running -> completed or cancelled)"
+        )))
+    }
+}
+
+/// What an adoption that changed nothing means: the run or the backfill is missing
+/// (`NotFound`), they belong to different DAGs (`Invalid`), or the run was the backfill's already
+/// (`false`).
+pub(crate) fn check_adoption(
+    run_pk: i64,
+    backfill_id: i64,
+    run_dag: Option<String>,
+    backfill_dag: Option<String>,
+) -> Result<bool> {
+    match (run_dag, backfill_dag) {
+        (None, _) => Err(StoreError::NotFound(format!("run {run_pk}"))),
+        (_, None) => Err(StoreError::NotFound(format!("backfill {backfill_id}"))),
+        (Some(run), Some(backfill)) if run != backfill => Err(StoreError::Invalid(format!(
+            "run {run_pk} of DAG `{run}` cannot belong to backfill {backfill_id} of DAG `{backfill}`"
+        ))),
+        _ => Ok(false),
+    }
 }

@@ -195,4 +195,44 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 
     /// Every pool with its running count, by name.
     async fn list_pools(&self) -> Result<Vec<PoolRecord>>;
+
+    // ---- backfills ------------------------------------------------------------------------
+
+    /// Creates a running backfill of a DAG and wakes the scheduler. `NotFound` if there is no
+    /// such DAG; `Invalid` (and nothing written) if `to_date < from_date` or
+    /// `max_active_runs < 1`.
+    async fn create_backfill(&self, new: &NewBackfill) -> Result<BackfillRecord>;
+
+    /// A backfill with its runs counted.
+    async fn get_backfill(&self, id: i64) -> Result<Option<BackfillRecord>>;
+
+    /// The backfills of one DAG, or of every DAG with `None`, newest first.
+    async fn list_backfills(&self, dag_id: Option<&str>) -> Result<Vec<BackfillRecord>>;
+
+    /// The backfills in state `running`, oldest first: the scheduler's to drive.
+    async fn running_backfills(&self) -> Result<Vec<BackfillRecord>>;
+
+    /// Moves a backfill from `from` to `to` if it is still in `from`; stamps updated_at, and
+    /// completed_at when it leaves running. Only running -> completed or cancelled is a
+    /// transition (anything else is `Invalid`, nothing written). Returns whether it moved, and
+    /// wakes the scheduler (`StoreEvent::DagRuns`) if it did.
+    async fn set_backfill_state(
+        &self,
+        id: i64,
+        from: BackfillState,
+        to: BackfillState,
+    ) -> Result<bool>;
+
+    /// A DAG's runs whose logical date is in [from, to] (both ends included), oldest first.
+    async fn runs_between(
+        &self,
+        dag_id: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<RunRecord>>;
+
+    /// Makes a run belong to a backfill (`dag_runs.backfill_id`) unless it already does; returns
+    /// whether it changed, so that a backfill adopts a run exactly once. `NotFound` if the run or
+    /// the backfill does not exist, `Invalid` if they belong to different DAGs.
+    async fn adopt_run(&self, run_pk: i64, backfill_id: i64) -> Result<bool>;
 }

@@ -140,7 +140,10 @@ fn resident() -> anyhow::Result<(u64, u64)> {
 fn cpu_seconds() -> anyhow::Result<f64> {
     let stat = std::fs::read_to_string("/proc/self/stat")?;
     // The command name may hold spaces: the fields start after its closing parenthesis.
-    let rest = stat.rsplit_once(')').context("malformed /proc/self/stat")?.1;
+    let rest = stat
+        .rsplit_once(')')
+        .context("malformed /proc/self/stat")?
+        .1;
     let fields: Vec<&str> = rest.split_whitespace().collect();
     // Fields 14 and 15 of stat(5); `rest` starts at field 3.
     let ticks: u64 = fields[11].parse::<u64>()? + fields[12].parse::<u64>()?;

@@ -22,15 +22,17 @@ pub async fn chain(backend: Backend, tasks: usize, runs: usize) -> anyhow::Resul
     let mut hops = Vec::new();
     for _ in 0..runs {
         let run = engine.trigger(CHAIN_DAG).await?;
-        engine
-            .until_success(&run, Duration::from_secs(120))
-            .await?;
+        engine.until_success(&run, Duration::from_secs(120)).await?;
         let mut tis = engine.store.task_instances(run.id).await?;
         // Task ids are zero-padded, so their order is the chain's order.
         tis.sort_by(|a, b| a.task_id.cmp(&b.task_id));
         for pair in tis.windows(2) {
             let (Some(finished), Some(started)) = (pair[0].finished_at, pair[1].started_at) else {
-                anyhow::bail!("{} or {} lacks a timestamp", pair[0].task_id, pair[1].task_id);
+                anyhow::bail!(
+                    "{} or {} lacks a timestamp",
+                    pair[0].task_id,
+                    pair[1].task_id
+                );
             };
             hops.push(millis(finished, started));
         }

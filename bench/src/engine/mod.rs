@@ -144,13 +144,40 @@ async fn measure_backend(backend: Backend, sizes: &Sizes) -> anyhow::Result<Vec<
     metrics.push(Metric::info("hops measured", lat.count as f64, "hops").on(b));
 
     let fans: [(&'static str, bool, usize, usize, f64); 4] = [
-        ("noop fan-out, 1 worker", false, 1, sizes.noop_fan, NOOP_TASKS_PER_S),
-        ("noop fan-out, 4 workers", false, 4, sizes.noop_fan, NOOP_TASKS_PER_S),
-        ("shell fan-out, 1 worker", true, 1, sizes.shell_fan, SHELL_TASKS_PER_S),
-        ("shell fan-out, 4 workers", true, 4, sizes.shell_fan, SHELL_TASKS_PER_S),
+        (
+            "noop fan-out, 1 worker",
+            false,
+            1,
+            sizes.noop_fan,
+            NOOP_TASKS_PER_S,
+        ),
+        (
+            "noop fan-out, 4 workers",
+            false,
+            4,
+            sizes.noop_fan,
+            NOOP_TASKS_PER_S,
+        ),
+        (
+            "shell fan-out, 1 worker",
+            true,
+            1,
+            sizes.shell_fan,
+            SHELL_TASKS_PER_S,
+        ),
+        (
+            "shell fan-out, 4 workers",
+            true,
+            4,
+            sizes.shell_fan,
+            SHELL_TASKS_PER_S,
+        ),
     ];
     for (label, shell, workers, width, target) in fans {
-        eprintln!("[{b}] {label}: 1 -> {width} -> 1, capacity {} each", sizes.capacity);
+        eprintln!(
+            "[{b}] {label}: 1 -> {width} -> 1, capacity {} each",
+            sizes.capacity
+        );
         let t = throughput::fan(backend, width, shell, workers, sizes.capacity).await?;
         if !t.completed {
             eprintln!(
@@ -174,7 +201,15 @@ async fn measure_backend(backend: Backend, sizes: &Sizes) -> anyhow::Result<Vec<
     let sync = resync::all_changed(backend, sizes.idle_files, sizes.idle_tasks).await?;
     let resync_target = RESYNC_MS_PER_1000 * sizes.idle_files as f64 / 1000.0;
     metrics.push(Metric::info("initial sync, all DAGs new", sync.initial_ms, "ms").on(b));
-    metrics.push(Metric::below("re-sync, all DAGs changed", sync.changed_ms, "ms", resync_target).on(b));
+    metrics.push(
+        Metric::below(
+            "re-sync, all DAGs changed",
+            sync.changed_ms,
+            "ms",
+            resync_target,
+        )
+        .on(b),
+    );
 
     eprintln!(
         "[{b}] idle: a scheduler process with {} DAGs loaded, {} s window",
@@ -191,11 +226,37 @@ async fn measure_backend(backend: Backend, sizes: &Sizes) -> anyhow::Result<Vec<
     let window = sizes.idle_window;
     let idle = tokio::task::spawn_blocking(move || idle::measure(&url, &path, window)).await??;
     if idle.runs > 0 {
-        eprintln!("[{b}] idle: warning: {} runs were created while idle", idle.runs);
+        eprintln!(
+            "[{b}] idle: warning: {} runs were created while idle",
+            idle.runs
+        );
     }
-    metrics.push(Metric::at_most("idle scheduler RSS", idle.rss_kib as f64 / 1024.0, "MB", IDLE_RSS_MB).on(b));
-    metrics.push(Metric::info("idle scheduler peak RSS", idle.peak_rss_kib as f64 / 1024.0, "MB").on(b));
-    metrics.push(Metric::below("idle scheduler CPU", idle.cpu_percent(), "%", IDLE_CPU_PERCENT).on(b));
+    metrics.push(
+        Metric::at_most(
+            "idle scheduler RSS",
+            idle.rss_kib as f64 / 1024.0,
+            "MB",
+            IDLE_RSS_MB,
+        )
+        .on(b),
+    );
+    metrics.push(
+        Metric::info(
+            "idle scheduler peak RSS",
+            idle.peak_rss_kib as f64 / 1024.0,
+            "MB",
+        )
+        .on(b),
+    );
+    metrics.push(
+        Metric::below(
+            "idle scheduler CPU",
+            idle.cpu_percent(),
+            "%",
+            IDLE_CPU_PERCENT,
+        )
+        .on(b),
+    );
     metrics.push(Metric::info("idle scheduler load (scan)", idle.load_ms, "ms").on(b));
     Ok(metrics)
 }

@@ -46,7 +46,9 @@ pub async fn fan(
             Some(RunState::Success) => break true,
             Some(state) if state.is_final() => anyhow::bail!("the fan-out run ended {state}"),
             _ if start.elapsed() > DEADLINE => break false,
-            _ => wakeups.wait(Duration::from_millis(50)).await,
+            _ => {
+                wakeups.wait(Duration::from_millis(50)).await;
+            }
         }
     };
     let seconds = start.elapsed().as_secs_f64();

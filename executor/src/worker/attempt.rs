@@ -13,6 +13,7 @@ use weir_store::{AttemptOutcome, ClaimedTask, Store, StoreError};
 use super::WorkerOptions;
 use super::context::{template_context, weir_env};
 use super::logs::{Attempt, forward_logs};
+use super::retry::persist;
 use crate::process::{Exit, LogLimits, ShellCommand, run_shell};
 
 /// How an attempt ended, from the worker's side.
@@ -42,7 +43,10 @@ pub(crate) async fn run_attempt(
         worker.id = %options.worker_id,
     );
     async move {
-        match store.mark_started(claimed.ti_id, claimed.lease_token).await {
+        let started = persist("marking the attempt started", options.lease, || {
+            store.mark_started(claimed.ti_id, claimed.lease_token)
+        });
+        match started.await {
             Ok(()) => {}
             Err(StoreError::LeaseLost { .. }) => return AttemptEnd::LeaseLost,
             Err(e) => return AttemptEnd::Unreported(e.to_string()),
@@ -52,7 +56,7 @@ pub(crate) async fn run_attempt(
         if lease_lost.is_cancelled() {
             return AttemptEnd::LeaseLost;
         }
-        report(&store, &claimed, &dag, outcome).await
+        report(&store, &claimed, &dag, outcome, options.lease).await
     }
     .instrument(span)
     .await
@@ -217,12 +221,13 @@ async fn report(
     claimed: &ClaimedTask,
     dag: &Dag,
     executed: Executed,
+    lease: std::time::Duration,
 ) -> AttemptEnd {
     if let Some(output) = &executed.output {
-        match store
-            .set_output(claimed.ti_id, claimed.lease_token, output)
-            .await
-        {
+        let saved = persist("storing the output", lease, || {
+            store.set_output(claimed.ti_id, claimed.lease_token, output)
+        });
+        match saved.await {
             Ok(()) => {}
             Err(StoreError::LeaseLost { .. }) => return AttemptEnd::LeaseLost,
             Err(e) => return AttemptEnd::Unreported(e.to_string()),
@@ -238,15 +243,15 @@ async fn report(
     if let AttemptOutcome::Failed { reason } = &executed.outcome {
         tracing::warn!(%reason, "attempt failed");
     }
-    match store
-        .finish_attempt(
+    let finished = persist("reporting the attempt", lease, || {
+        store.finish_attempt(
             claimed.ti_id,
             claimed.lease_token,
-            executed.outcome,
+            executed.outcome.clone(),
             retry_at,
         )
-        .await
-    {
+    });
+    match finished.await {
         Ok(state) => {
             tracing::info!(state = %state, "attempt reported");
             AttemptEnd::Reported

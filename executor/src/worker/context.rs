@@ -10,7 +10,11 @@ use weir_core::params::resolve_params;
 use weir_store::{ClaimedTask, Store};
 
 /// The template context of one attempt: ds, params, outputs of upstream tasks, ...
-pub(crate) async fn template_context(store: &dyn Store, claimed: &ClaimedTask, dag: &Dag) -> anyhow::Result<Value> {
+pub(crate) async fn template_context(
+    store: &dyn Store,
+    claimed: &ClaimedTask,
+    dag: &Dag,
+) -> anyhow::Result<Value> {
     let outputs = upstream_outputs(store, claimed, dag).await?;
     Ok(build_context(&ContextInputs {
         dag,
@@ -39,11 +43,15 @@ pub struct ContextInputs<'a> {
 /// The values templates see. Dates are in the DAG's timezone, so `ds` is the local date.
 pub fn build_context(inputs: &ContextInputs<'_>) -> Value {
     let tz = inputs.dag.timezone;
-    let local = |t: DateTime<Utc>| t.with_timezone(&tz).to_rfc3339_opts(SecondsFormat::Secs, false);
+    let local = |t: DateTime<Utc>| {
+        t.with_timezone(&tz)
+            .to_rfc3339_opts(SecondsFormat::Secs, false)
+    };
     let logical = inputs.logical_date.with_timezone(&tz);
     // Scheduled runs carry no conf: the params' defaults apply. A trigger's conf was checked
     // when the run was created; checking again here only fills in defaults.
-    let params = resolve_params(&inputs.dag.params, &inputs.conf).unwrap_or_else(|_| inputs.conf.clone());
+    let params =
+        resolve_params(&inputs.dag.params, &inputs.conf).unwrap_or_else(|_| inputs.conf.clone());
     json!({
         "ds": logical.format("%Y-%m-%d").to_string(),
         "ds_nodash": logical.format("%Y%m%d").to_string(),
@@ -112,7 +120,14 @@ fn ancestors_of<'a>(dag: &'a Dag, task_id: &str) -> HashSet<&'a str> {
 
 /// The environment every task gets, besides its own `env`.
 pub(crate) fn weir_env(claimed: &ClaimedTask, tz: Tz) -> Vec<(String, String)> {
-    env_for(&claimed.dag_id, &claimed.run_id, &claimed.task_id, claimed.try_number, claimed.logical_date, tz)
+    env_for(
+        &claimed.dag_id,
+        &claimed.run_id,
+        &claimed.task_id,
+        claimed.try_number,
+        claimed.logical_date,
+        tz,
+    )
 }
 
 pub(crate) fn env_for(
@@ -130,7 +145,9 @@ pub(crate) fn env_for(
         ("WEIR_TRY_NUMBER".into(), try_number.to_string()),
         (
             "WEIR_LOGICAL_DATE".into(),
-            logical_date.with_timezone(&tz).to_rfc3339_opts(SecondsFormat::Secs, false),
+            logical_date
+                .with_timezone(&tz)
+                .to_rfc3339_opts(SecondsFormat::Secs, false),
         ),
     ]
 }

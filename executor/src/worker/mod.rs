@@ -8,6 +8,7 @@
 mod attempt;
 pub(crate) mod context;
 mod logs;
+mod retry;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -50,7 +51,14 @@ pub struct Worker {
 }
 
 impl Worker {
-    pub fn new(store: Arc<dyn Store>, options: WorkerOptions) -> Self {
+    pub fn new(store: Arc<dyn Store>, mut options: WorkerOptions) -> Self {
+        // Leases must be renewed well before they expire: with the default 5s heartbeat and a
+        // 2s lease, a healthy worker's leases would expire and its running tasks be retried
+        // elsewhere. A third of the lease leaves room for a missed heartbeat.
+        options.heartbeat_interval = options
+            .heartbeat_interval
+            .min(options.lease / 3)
+            .max(Duration::from_millis(100));
         Worker {
             store,
             options: Arc::new(options),

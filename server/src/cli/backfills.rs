@@ -54,19 +54,31 @@ pub fn create(config: &Config, args: BackfillArgs) -> anyhow::Result<ExitCode> {
             .with_context(|| format!("DAG `{}` has no loadable version", args.dag_id))?;
         let dag = store.get_dag_version(version).await?.dag;
         if !matches!(dag.schedule, Schedule::Cron(_)) {
-            bail!("DAG `{}` has no cron schedule, so it has no intervals to backfill; trigger runs with `weir dags trigger --logical-date` instead", args.dag_id);
+            bail!(
+                "DAG `{}` has no cron schedule, so it has no intervals to backfill; trigger runs with `weir dags trigger --logical-date` instead",
+                args.dag_id
+            );
         }
-        let from = parse_date_in_tz(&args.from, dag.timezone).map_err(|e| anyhow::anyhow!("--from: {e}"))?;
-        let to = parse_date_in_tz(&args.to, dag.timezone).map_err(|e| anyhow::anyhow!("--to: {e}"))?;
+        let from = parse_date_in_tz(&args.from, dag.timezone)
+            .map_err(|e| anyhow::anyhow!("--from: {e}"))?;
+        let to =
+            parse_date_in_tz(&args.to, dag.timezone).map_err(|e| anyhow::anyhow!("--to: {e}"))?;
         if to < from {
             bail!("--to ({}) is before --from ({})", args.to, args.from);
         }
         let dates = backfill_dates(&dag.timetable(), from, to);
         if dates.len() > MAX_BACKFILL_RUNS {
-            bail!("the range holds more than {MAX_BACKFILL_RUNS} runs; split it into several backfills");
+            bail!(
+                "the range holds more than {MAX_BACKFILL_RUNS} runs; split it into several backfills"
+            );
         }
         if dates.is_empty() {
-            bail!("no scheduled interval of `{}` starts between {} and {}", args.dag_id, args.from, args.to);
+            bail!(
+                "no scheduled interval of `{}` starts between {} and {}",
+                args.dag_id,
+                args.from,
+                args.to
+            );
         }
         let backfill = store
             .create_backfill(&NewBackfill {
@@ -75,7 +87,10 @@ pub fn create(config: &Config, args: BackfillArgs) -> anyhow::Result<ExitCode> {
                 to_date: to,
                 max_active_runs: args.max_active_runs,
                 rerun_failed: args.rerun_failed,
-                created_by: format!("cli:{}", std::env::var("USER").unwrap_or_else(|_| "unknown".into())),
+                created_by: format!(
+                    "cli:{}",
+                    std::env::var("USER").unwrap_or_else(|_| "unknown".into())
+                ),
             })
             .await?;
         println!(
@@ -83,8 +98,14 @@ pub fn create(config: &Config, args: BackfillArgs) -> anyhow::Result<ExitCode> {
             backfill.id,
             args.dag_id,
             dates.len(),
-            dates.first().map(|d| d.logical_date.to_rfc3339()).unwrap_or_default(),
-            dates.last().map(|d| d.logical_date.to_rfc3339()).unwrap_or_default(),
+            dates
+                .first()
+                .map(|d| d.logical_date.to_rfc3339())
+                .unwrap_or_default(),
+            dates
+                .last()
+                .map(|d| d.logical_date.to_rfc3339())
+                .unwrap_or_default(),
             args.max_active_runs
         );
         Ok(ExitCode::SUCCESS)
@@ -106,17 +127,26 @@ pub fn run(config: &Config, cmd: BackfillsCommand) -> anyhow::Result<ExitCode> {
                             b.dag_id.clone(),
                             b.state.as_str().into(),
                             format!("{} .. {}", b.from_date.to_rfc3339(), b.to_date.to_rfc3339()),
-                            format!("{} ok, {} failed, {} active, {} in all", b.runs_success, b.runs_failed, b.runs_active, b.runs_total),
+                            format!(
+                                "{} ok, {} failed, {} active, {} in all",
+                                b.runs_success, b.runs_failed, b.runs_active, b.runs_total
+                            ),
                         ]
                     })
                     .collect();
-                print!("{}", table::render(&["ID", "DAG", "STATE", "RANGE", "RUNS"], &rows));
+                print!(
+                    "{}",
+                    table::render(&["ID", "DAG", "STATE", "RANGE", "RUNS"], &rows)
+                );
             }
             BackfillsCommand::Cancel { id } => {
                 if store.get_backfill(id).await?.is_none() {
                     bail!("no backfill {id}");
                 }
-                if store.set_backfill_state(id, BackfillState::Running, BackfillState::Cancelled).await? {
+                if store
+                    .set_backfill_state(id, BackfillState::Running, BackfillState::Cancelled)
+                    .await?
+                {
                     println!("backfill {id} cancelled; its runs already created finish");
                 } else {
                     println!("backfill {id} is not running; nothing to cancel");

@@ -31,10 +31,12 @@ pub fn run(config: &Config, args: TestArgs) -> anyhow::Result<ExitCode> {
     };
     let conf = match &args.conf {
         None => Map::new(),
-        Some(text) => match serde_json::from_str::<Value>(text).context("--conf is not valid JSON")? {
-            Value::Object(map) => map,
-            _ => bail!("--conf must be a JSON object"),
-        },
+        Some(text) => {
+            match serde_json::from_str::<Value>(text).context("--conf is not valid JSON")? {
+                Value::Object(map) => map,
+                _ => bail!("--conf must be a JSON object"),
+            }
+        }
     };
     if let Err(errors) = resolve_params(&dag.params, &conf) {
         for e in &errors {
@@ -47,11 +49,23 @@ pub fn run(config: &Config, args: TestArgs) -> anyhow::Result<ExitCode> {
         let Some((task, json)) = pair.split_once('=') else {
             bail!("--upstream-output takes TASK=JSON, got `{pair}`");
         };
-        let value: Value = serde_json::from_str(json).with_context(|| format!("--upstream-output {task}: invalid JSON"))?;
+        let value: Value = serde_json::from_str(json)
+            .with_context(|| format!("--upstream-output {task}: invalid JSON"))?;
         outputs.insert(task.to_string(), value);
     }
-    eprintln!("testing {}.{} for {} (no state is read or written)", dag.dag_id, args.task_id, logical_date.to_rfc3339());
-    let run = LocalRun { dag, task_id: args.task_id.clone(), logical_date, conf, outputs };
+    eprintln!(
+        "testing {}.{} for {} (no state is read or written)",
+        dag.dag_id,
+        args.task_id,
+        logical_date.to_rfc3339()
+    );
+    let run = LocalRun {
+        dag,
+        task_id: args.task_id.clone(),
+        logical_date,
+        conf,
+        outputs,
+    };
     block_on(async move {
         let cancel = CancellationToken::new();
         let on_ctrl_c = cancel.clone();
@@ -81,7 +95,9 @@ pub fn run(config: &Config, args: TestArgs) -> anyhow::Result<ExitCode> {
             eprintln!("[weir] invalid output: {error}");
         }
         let (code, verdict) = match outcome.exit {
-            None | Some(Exit::Code(0)) if outcome.output_error.is_none() => (0, "success".to_string()),
+            None | Some(Exit::Code(0)) if outcome.output_error.is_none() => {
+                (0, "success".to_string())
+            }
             None | Some(Exit::Code(0)) => (1, "failed: invalid output".to_string()),
             Some(Exit::Code(c)) => (1, format!("failed: exit code {c}")),
             Some(Exit::Signal(s)) => (1, format!("failed: killed by signal {s}")),

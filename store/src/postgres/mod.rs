@@ -4,6 +4,7 @@
 //! state changes) or one short transaction; none holds a transaction while a task runs. The SQL
 //! is in `queries/`, one statement per file, loaded with `include_str!`.
 
+mod backfills;
 mod claim;
 mod dags;
 mod leases;
@@ -300,6 +301,44 @@ impl Store for PgStore {
 
     async fn list_pools(&self) -> Result<Vec<PoolRecord>> {
         workers::list_pools(&self.pool).await
+    }
+
+    async fn create_backfill(&self, new: &NewBackfill) -> Result<BackfillRecord> {
+        backfills::create(&self.pool, new).await
+    }
+
+    async fn get_backfill(&self, id: i64) -> Result<Option<BackfillRecord>> {
+        backfills::get(&self.pool, id).await
+    }
+
+    async fn list_backfills(&self, dag_id: Option<&str>) -> Result<Vec<BackfillRecord>> {
+        backfills::list(&self.pool, dag_id).await
+    }
+
+    async fn running_backfills(&self) -> Result<Vec<BackfillRecord>> {
+        backfills::running(&self.pool).await
+    }
+
+    async fn set_backfill_state(
+        &self,
+        id: i64,
+        from: BackfillState,
+        to: BackfillState,
+    ) -> Result<bool> {
+        backfills::set_state(&self.pool, id, from, to).await
+    }
+
+    async fn runs_between(
+        &self,
+        dag_id: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<RunRecord>> {
+        backfills::runs_between(&self.pool, dag_id, from, to).await
+    }
+
+    async fn adopt_run(&self, run_pk: i64, backfill_id: i64) -> Result<bool> {
+        backfills::adopt_run(&self.pool, run_pk, backfill_id).await
     }
 }
 

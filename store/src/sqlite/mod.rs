@@ -5,6 +5,7 @@
 //! connections (WAL lets them read while the writer writes). Wake-ups are fired by the store
 //! itself after its writes commit. The SQL is in `queries/`, one statement per file.
 
+mod backfills;
 mod claim;
 mod dags;
 mod leases;
@@ -344,5 +345,43 @@ impl Store for SqliteStore {
 
     async fn list_pools(&self) -> Result<Vec<PoolRecord>> {
         workers::list_pools(self).await
+    }
+
+    async fn create_backfill(&self, new: &NewBackfill) -> Result<BackfillRecord> {
+        backfills::create(self, new).await
+    }
+
+    async fn get_backfill(&self, id: i64) -> Result<Option<BackfillRecord>> {
+        backfills::get(self, id).await
+    }
+
+    async fn list_backfills(&self, dag_id: Option<&str>) -> Result<Vec<BackfillRecord>> {
+        backfills::list(self, dag_id).await
+    }
+
+    async fn running_backfills(&self) -> Result<Vec<BackfillRecord>> {
+        backfills::running(self).await
+    }
+
+    async fn set_backfill_state(
+        &self,
+        id: i64,
+        from: BackfillState,
+        to: BackfillState,
+    ) -> Result<bool> {
+        backfills::set_state(self, id, from, to).await
+    }
+
+    async fn runs_between(
+        &self,
+        dag_id: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<RunRecord>> {
+        backfills::runs_between(self, dag_id, from, to).await
+    }
+
+    async fn adopt_run(&self, run_pk: i64, backfill_id: i64) -> Result<bool> {
+        backfills::adopt_run(self, run_pk, backfill_id).await
     }
 }

@@ -4,6 +4,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod backfills;
 mod claims;
 mod dags;
 mod leases;
@@ -67,4 +68,10 @@ conformance! {
     leases::logs_are_kept_per_attempt_and_readable_after,
     wakeups::writes_wake_subscribers,
     wakeups::a_wakeup_between_query_and_wait_is_not_missed,
+    backfills::backfills_are_created_read_listed_and_found_running,
+    backfills::invalid_backfills_are_refused_and_nothing_is_written,
+    backfills::backfill_counts_follow_its_runs,
+    backfills::backfill_states_move_only_from_running,
+    backfills::runs_between_includes_both_ends,
+    backfills::a_run_is_adopted_exactly_once,
 }
