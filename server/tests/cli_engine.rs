@@ -100,6 +100,19 @@ fn trigger_checks_params_and_is_idempotent_per_run_id() {
         "{}",
         text(&out)
     );
+    // Retention never touches a run that is not finished.
+    let out = weir(d, &["db", "clean", "--older-than", "0s"]);
+    assert!(
+        text(&out).contains("deleted 0 finished run(s)"),
+        "{}",
+        text(&out)
+    );
+    let out = weir(d, &["runs", "list", "hi"]);
+    assert!(text(&out).contains("1 of 1 runs"), "{}", text(&out));
+    let out = weir(d, &["db", "clean", "--older-than", "ninety days"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out).contains("--older-than"), "{}", text(&out));
+
     let out = weir(d, &["dags", "trigger", "nope"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out).contains("no DAG `nope`"), "{}", text(&out));

@@ -117,7 +117,10 @@ impl Engine {
             if now.state != weir_store::BackfillState::Running {
                 return now;
             }
-            assert!(tokio::time::Instant::now() < deadline, "backfill {id} not finished in time: {now:?}");
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "backfill {id} not finished in time: {now:?}"
+            );
             wakeups.wait(Duration::from_millis(250)).await;
         }
     }
@@ -292,9 +295,16 @@ tasks:
 
 async fn backfills_run_a_range_once_and_complete(backend: Backend) {
     use chrono::TimeZone;
-    let Some(engine) = Engine::start(backend, &[("daily.yaml", DAILY)]).await else { return };
+    let Some(engine) = Engine::start(backend, &[("daily.yaml", DAILY)]).await else {
+        return;
+    };
     let berlin = chrono_tz::Europe::Berlin;
-    let day = |d: u32| berlin.with_ymd_and_hms(2026, 3, d, 0, 0, 0).unwrap().with_timezone(&chrono::Utc);
+    let day = |d: u32| {
+        berlin
+            .with_ymd_and_hms(2026, 3, d, 0, 0, 0)
+            .unwrap()
+            .with_timezone(&chrono::Utc)
+    };
     let backfill = engine
         .store
         .create_backfill(&weir_store::NewBackfill {
@@ -310,9 +320,16 @@ async fn backfills_run_a_range_once_and_complete(backend: Backend) {
     let done = engine.backfill_finished(backfill.id).await;
     assert_eq!(done.state, weir_store::BackfillState::Completed);
     assert_eq!((done.runs_total, done.runs_success), (5, 5), "{done:?}");
-    let runs = engine.store.runs_between("daily", day(1), day(5)).await.unwrap();
+    let runs = engine
+        .store
+        .runs_between("daily", day(1), day(5))
+        .await
+        .unwrap();
     assert_eq!(runs.len(), 5);
-    assert!(runs.iter().all(|r| r.run_type == weir_store::RunType::Backfill && r.state == RunState::Success));
+    assert!(
+        runs.iter()
+            .all(|r| r.run_type == weir_store::RunType::Backfill && r.state == RunState::Success)
+    );
     // ds is the local date of each logical date, across the DST change on 2026-03-29 too.
     let first = engine.log_of(&runs[0], "day", 1).await;
     assert!(first.contains("day 2026-03-01"), "{first}");
@@ -332,7 +349,15 @@ async fn backfills_run_a_range_once_and_complete(backend: Backend) {
         .unwrap();
     let done = engine.backfill_finished(again.id).await;
     assert_eq!((done.runs_total, done.runs_success), (5, 5), "{done:?}");
-    assert_eq!(engine.store.runs_between("daily", day(1), day(5)).await.unwrap().len(), 5);
+    assert_eq!(
+        engine
+            .store
+            .runs_between("daily", day(1), day(5))
+            .await
+            .unwrap()
+            .len(),
+        5
+    );
     engine.stop().await;
 }
 

@@ -235,4 +235,9 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// whether it changed, so that a backfill adopts a run exactly once. `NotFound` if the run or
     /// the backfill does not exist, `Invalid` if they belong to different DAGs.
     async fn adopt_run(&self, run_pk: i64, backfill_id: i64) -> Result<bool>;
+
+    /// History retention: deletes up to `limit` finished runs that ended before `before`, with
+    /// their task instances, attempts, logs and outputs; returns how many runs. Call it until
+    /// it returns 0. Active runs are never touched.
+    async fn delete_finished_runs(&self, before: DateTime<Utc>, limit: i64) -> Result<u64>;
 }

@@ -64,6 +64,15 @@ pub enum Command {
 pub enum DbCommand {
     /// Apply the migrations not yet applied.
     Migrate,
+    /// Delete finished runs older than a duration, with their task instances, logs and outputs.
+    Clean {
+        /// e.g. `90d`; runs that finished earlier than this long ago are deleted.
+        #[arg(long)]
+        older_than: String,
+        /// Show how the cut-off falls without deleting anything.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 /// Output for people (tables, compiler-style errors) or for tools (JSON).
@@ -98,10 +107,48 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Runs(cmd) => runs::run(&config, cmd),
         Command::Tasks(cmd) => tasks::run(&config, cmd),
         Command::Backfills(cmd) => backfills::run(&config, cmd),
+        Command::Db(DbCommand::Clean {
+            older_than,
+            dry_run,
+        }) => db_clean(&config, &older_than, dry_run),
         Command::Db(DbCommand::Migrate) => runtime::block_on(async {
             let store = runtime::open_store(&config).await?;
             println!("the {} database is up to date", store.backend());
             Ok(ExitCode::SUCCESS)
         }),
     }
+}
+
+/// History retention, in batches so that workers claiming meanwhile never wait long.
+fn db_clean(
+    config: &crate::config::Config,
+    older_than: &str,
+    dry_run: bool,
+) -> anyhow::Result<ExitCode> {
+    let age = weir_core::duration::Duration::parse(older_than)
+        .map_err(|e| anyhow::anyhow!("--older-than: {} ({})", e.message, e.hint))?;
+    let cutoff = chrono::Utc::now() - chrono::Duration::seconds(age.as_secs() as i64);
+    if dry_run {
+        println!(
+            "would delete runs that finished before {}",
+            cutoff.to_rfc3339()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    runtime::block_on(async {
+        let store = runtime::open_store(config).await?;
+        let mut total = 0;
+        loop {
+            let deleted = store.delete_finished_runs(cutoff, 500).await?;
+            total += deleted;
+            if deleted == 0 {
+                break;
+            }
+        }
+        println!(
+            "deleted {total} finished run(s) older than {older_than} (before {})",
+            cutoff.to_rfc3339()
+        );
+        Ok(ExitCode::SUCCESS)
+    })
 }

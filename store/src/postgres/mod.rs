@@ -192,6 +192,10 @@ impl Store for PgStore {
         runs::list(&self.pool, dag_id, limit, offset).await
     }
 
+    async fn delete_finished_runs(&self, before: DateTime<Utc>, limit: i64) -> Result<u64> {
+        runs::delete_finished(&self.pool, before, limit).await
+    }
+
     async fn set_run_state(&self, run_pk: i64, from: RunState, to: RunState) -> Result<bool> {
         runs::set_state(&self.pool, run_pk, from, to).await
     }

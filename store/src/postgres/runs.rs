@@ -1,5 +1,6 @@
 //! Runs: created with all their task instances at once, listed, moved between states.
 
+use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 use sqlx::types::Json;
 use weir_core::state::RunState;
@@ -18,6 +19,7 @@ const GET_BY_PK: &str = include_str!("queries/runs/get_by_pk.sql");
 const LIST: &str = include_str!("queries/runs/list.sql");
 const COUNT: &str = include_str!("queries/runs/count.sql");
 const SET_STATE: &str = include_str!("queries/runs/set_state.sql");
+const DELETE_FINISHED: &str = include_str!("queries/runs/delete_finished.sql");
 
 /// How often an insert that lost a race looks for the winner: the winner may roll back between
 /// the two statements, and then the insert is tried again.
@@ -149,4 +151,17 @@ pub(super) async fn set_state(
         .execute(pool)
         .await?;
     Ok(done.rows_affected() == 1)
+}
+
+pub(super) async fn delete_finished(
+    pool: &PgPool,
+    before: DateTime<Utc>,
+    limit: i64,
+) -> Result<u64> {
+    let done = sqlx::query(DELETE_FINISHED)
+        .bind(before)
+        .bind(limit)
+        .execute(pool)
+        .await?;
+    Ok(done.rows_affected())
 }

@@ -236,6 +236,10 @@ impl Store for SqliteStore {
         runs::list(self, dag_id, limit, offset).await
     }
 
+    async fn delete_finished_runs(&self, before: DateTime<Utc>, limit: i64) -> Result<u64> {
+        runs::delete_finished(self, before, limit).await
+    }
+
     async fn set_run_state(&self, run_pk: i64, from: RunState, to: RunState) -> Result<bool> {
         runs::set_state(self, run_pk, from, to).await
     }

@@ -19,6 +19,7 @@ const GET_BY_PK: &str = include_str!("queries/runs/get_by_pk.sql");
 const LIST: &str = include_str!("queries/runs/list.sql");
 const COUNT: &str = include_str!("queries/runs/count.sql");
 const SET_STATE: &str = include_str!("queries/runs/set_state.sql");
+const DELETE_FINISHED: &str = include_str!("queries/runs/delete_finished.sql");
 
 /// A task instance as the insert reads it from its JSON array.
 #[derive(Serialize)]
@@ -144,4 +145,17 @@ pub(super) async fn set_state(
         db.wake(StoreEvent::DagRuns);
     }
     Ok(moved)
+}
+
+pub(super) async fn delete_finished(
+    db: &SqliteStore,
+    before: chrono::DateTime<chrono::Utc>,
+    limit: i64,
+) -> Result<u64> {
+    let done = sqlx::query(DELETE_FINISHED)
+        .bind(ts(before))
+        .bind(limit)
+        .execute(&db.writer)
+        .await?;
+    Ok(done.rows_affected())
 }

@@ -49,6 +49,7 @@ conformance! {
     runs::runs_are_listed_newest_first_by_page,
     runs::run_states_move_only_from_the_expected_state,
     runs::a_run_of_an_unknown_dag_version_is_not_found,
+    runs::retention_deletes_finished_runs_with_their_history_only,
     tasks::state_changes_are_guarded_and_stamped,
     tasks::impossible_transitions_are_refused_whole,
     tasks::clearing_resets_task_instances_and_requeues_the_run,

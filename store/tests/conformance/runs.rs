@@ -209,3 +209,72 @@ pub async fn a_run_of_an_unknown_dag_version_is_not_found(store: Arc<dyn Store>)
         "no partial run"
     );
 }
+
+pub async fn retention_deletes_finished_runs_with_their_history_only(store: Arc<dyn Store>) {
+    let (old, old_tis) = run_with(&store, "retention", 0, &many_tasks(2, 1)).await;
+    let (active, _) = run_with(&store, "retention", 1, &many_tasks(2, 1)).await;
+    // The old run finishes, with a claimed attempt that wrote a log line and an output.
+    queue(&store, &[&old_tis[0]]).await;
+    let claimed = store.claim(&request("w", &["default"], 1)).await.unwrap();
+    let c = &claimed[0];
+    let line = weir_store::LogLine {
+        stream: weir_store::LogStream::Stdout,
+        line: "kept until retention".into(),
+        logged_at: chrono::Utc::now(),
+    };
+    store
+        .append_logs(c.ti_id, c.try_number, c.lease_token, &[line])
+        .await
+        .unwrap();
+    store
+        .set_output(c.ti_id, c.lease_token, &serde_json::json!({"n": 1}))
+        .await
+        .unwrap();
+    store
+        .finish_attempt(
+            c.ti_id,
+            c.lease_token,
+            weir_store::AttemptOutcome::Success,
+            None,
+        )
+        .await
+        .unwrap();
+    assert!(
+        store
+            .set_run_state(old.id, RunState::Queued, RunState::Running)
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .set_run_state(old.id, RunState::Running, RunState::Success)
+            .await
+            .unwrap()
+    );
+
+    let past = chrono::Utc::now() - chrono::TimeDelta::days(1);
+    assert_eq!(
+        store.delete_finished_runs(past, 100).await.unwrap(),
+        0,
+        "nothing ended a day ago"
+    );
+    let future = chrono::Utc::now() + chrono::TimeDelta::days(1);
+    assert_eq!(store.delete_finished_runs(future, 100).await.unwrap(), 1);
+    assert_eq!(store.delete_finished_runs(future, 100).await.unwrap(), 0);
+
+    assert!(store.get_run_by_pk(old.id).await.unwrap().is_none());
+    assert!(store.task_instances(old.id).await.unwrap().is_empty());
+    assert!(store.get_task_instance(c.ti_id).await.unwrap().is_none());
+    assert!(
+        store
+            .read_logs(c.ti_id, c.try_number, 0, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(store.get_output(c.ti_id).await.unwrap().is_none());
+    assert!(store.list_attempts(c.ti_id).await.unwrap().is_empty());
+    // The active run is untouched.
+    assert!(store.get_run_by_pk(active.id).await.unwrap().is_some());
+    assert_eq!(store.task_instances(active.id).await.unwrap().len(), 2);
+}
