@@ -4,6 +4,7 @@
 //! none -> scheduled -> queued -> running -> success
 //!                                       -> failed
 //!                                       -> up_for_retry -> scheduled (after the retry delay)
+//!                                       -> queued (handed back by a worker shutting down)
 //! none -> skipped | upstream_failed   (by trigger rules)
 //! any unfinished -> removed           (the task left the DAG version)
 //! ```
@@ -81,7 +82,8 @@ impl TaskState {
             (None, Scheduled | Queued | Skipped | UpstreamFailed) => true,
             (Scheduled, Queued | Skipped | UpstreamFailed) => true,
             (Queued, Running | Scheduled) => true,
-            (Running, Success | Failed | UpForRetry) => true,
+            // Queued again: handed back by a worker that shuts down.
+            (Running, Success | Failed | UpForRetry | Queued) => true,
             (UpForRetry, Scheduled | Queued) => true,
             (from, Removed) => !from.is_final(),
             _ => false,

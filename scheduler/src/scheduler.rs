@@ -180,9 +180,15 @@ fn watch_folder(
 ) -> Option<notify::RecommendedWatcher> {
     use notify::Watcher;
     let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
-        // Access events (open, read, close without writing) change nothing, and the scan's
-        // own read of the folder makes one: waking on them would rescan in an endless loop.
-        if event.is_ok_and(|e| !e.kind.is_access()) {
+        // Opening, reading and closing without writing change nothing, and the scan's own read
+        // of the folder makes such events: waking on them would rescan in an endless loop.
+        // (Closing after a write is an access event too, and it does count.)
+        use notify::event::{AccessKind, AccessMode, EventKind};
+        let changes_nothing = |kind: &EventKind| {
+            matches!(kind, EventKind::Access(access)
+                if *access != AccessKind::Close(AccessMode::Write))
+        };
+        if event.is_ok_and(|e| !changes_nothing(&e.kind)) {
             let _ = changes.try_send(());
         }
     })

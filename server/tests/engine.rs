@@ -50,7 +50,7 @@ impl Engine {
                 capacity: 4,
                 lease: Duration::from_secs(30),
                 heartbeat_interval: Duration::from_secs(1),
-                shutdown_grace: Duration::from_secs(5),
+                shutdown_grace: Duration::from_secs(1),
                 kill_grace: Duration::from_secs(1),
                 poll_interval: Duration::from_millis(200),
                 output_dir: std::env::temp_dir(),
@@ -159,7 +159,8 @@ impl Engine {
             .join("\n")
     }
 
-    async fn stop(self) {
+    /// Stops the scheduler and the worker; the database lives on in the returned handle.
+    async fn stop(self) -> TestStore {
         self.stop.cancel();
         for task in self.tasks {
             tokio::time::timeout(DEADLINE, task)
@@ -168,6 +169,7 @@ impl Engine {
                 .unwrap()
                 .unwrap();
         }
+        self._test_store
     }
 }
 
@@ -369,6 +371,61 @@ async fn sqlite_backfills_run_a_range_once_and_complete() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_backfills_run_a_range_once_and_complete() {
     backfills_run_a_range_once_and_complete(Backend::Postgres).await;
+}
+
+const LONG: &str = r#"
+tasks:
+  long:
+    type: shell
+    run: sleep 60
+"#;
+
+async fn a_worker_that_stops_hands_its_task_back(backend: Backend) {
+    let Some(engine) = Engine::start(backend, &[("long.yaml", LONG)]).await else {
+        return;
+    };
+    let run = engine.trigger("long", serde_json::json!({})).await;
+    let mut wakeups = engine.store.subscribe();
+    let deadline = tokio::time::Instant::now() + DEADLINE;
+    let ti = loop {
+        let ti = engine.store.task_instances(run.id).await.unwrap().remove(0);
+        if ti.state == TaskState::Running && ti.started_at.is_some() {
+            break ti;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "never started: {ti:?}"
+        );
+        wakeups.wait(Duration::from_millis(100)).await;
+    };
+    // The worker drains for its 1 s grace, then stops the process and hands the task back.
+    let store = engine.store.clone();
+    let _keep = engine.stop().await;
+    let after = store.get_task_instance(ti.id).await.unwrap().unwrap();
+    assert_eq!(after.state, TaskState::Queued, "{after:?}");
+    assert_eq!(
+        after.max_tries, 2,
+        "the interrupted attempt does not use up the try"
+    );
+    let attempts = store.list_attempts(ti.id).await.unwrap();
+    assert!(
+        attempts[0]
+            .reason
+            .as_deref()
+            .unwrap_or_default()
+            .contains("handed back"),
+        "{attempts:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_a_worker_that_stops_hands_its_task_back() {
+    a_worker_that_stops_hands_its_task_back(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_a_worker_that_stops_hands_its_task_back() {
+    a_worker_that_stops_hands_its_task_back(Backend::Postgres).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -240,4 +240,9 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// their task instances, attempts, logs and outputs; returns how many runs. Call it until
     /// it returns 0. Active runs are never touched.
     async fn delete_finished_runs(&self, before: DateTime<Utc>, limit: i64) -> Result<u64>;
+
+    /// A worker that shuts down hands a running attempt back: the task instance is queued again
+    /// at once with one more try (the interrupted attempt does not count against its retries),
+    /// and the attempt records `reason`. `LeaseLost` (nothing written) if the token is stale.
+    async fn hand_back(&self, ti_id: i64, token: i64, reason: &str) -> Result<()>;
 }

@@ -56,6 +56,9 @@ pub(crate) async fn run_attempt(
         if lease_lost.is_cancelled() {
             return AttemptEnd::LeaseLost;
         }
+        if outcome.interrupted {
+            return hand_back(&store, &claimed, &options).await;
+        }
         report(&store, &claimed, &dag, outcome, options.lease).await
     }
     .instrument(span)
@@ -66,6 +69,8 @@ pub(crate) async fn run_attempt(
 struct Executed {
     outcome: AttemptOutcome,
     output: Option<serde_json::Value>,
+    /// Stopped because the worker shuts down: handed back, not reported as failed.
+    interrupted: bool,
 }
 
 fn failed(reason: impl Into<String>) -> Executed {
@@ -74,6 +79,31 @@ fn failed(reason: impl Into<String>) -> Executed {
             reason: reason.into(),
         },
         output: None,
+        interrupted: false,
+    }
+}
+
+/// The worker shuts down and the task did not finish in the grace period: the task instance
+/// goes back to the queue for another worker, and this attempt does not count as a try.
+async fn hand_back(
+    store: &Arc<dyn Store>,
+    claimed: &ClaimedTask,
+    options: &WorkerOptions,
+) -> AttemptEnd {
+    let reason = format!(
+        "worker {} shut down before the task finished; handed back",
+        options.worker_id
+    );
+    let handed = persist("handing the attempt back", options.lease, || {
+        store.hand_back(claimed.ti_id, claimed.lease_token, &reason)
+    });
+    match handed.await {
+        Ok(()) => {
+            tracing::warn!("attempt handed back");
+            AttemptEnd::Reported
+        }
+        Err(StoreError::LeaseLost { .. }) => AttemptEnd::LeaseLost,
+        Err(e) => AttemptEnd::Unreported(e.to_string()),
     }
 }
 
@@ -95,6 +125,7 @@ async fn execute(
         TaskKind::Noop => Executed {
             outcome: AttemptOutcome::Success,
             output: None,
+            interrupted: false,
         },
         TaskKind::Shell(shell) => {
             run_shell_task(
@@ -213,6 +244,7 @@ async fn run_shell_task(
             Some(reason) => AttemptOutcome::Failed { reason },
         },
         output: outcome.output,
+        interrupted: outcome.exit == Exit::Cancelled,
     }
 }
 

@@ -15,6 +15,7 @@ const MARK_STARTED: &str = include_str!("queries/leases/mark_started.sql");
 const HEARTBEAT: &str = include_str!("queries/leases/heartbeat.sql");
 const FINISH: &str = include_str!("queries/leases/finish.sql");
 const REAP: &str = include_str!("queries/leases/reap.sql");
+const HAND_BACK: &str = include_str!("queries/leases/hand_back.sql");
 const LIST_ATTEMPTS: &str = include_str!("queries/attempts/list.sql");
 
 pub(super) async fn mark_started(pool: &PgPool, ti_id: i64, token: i64) -> Result<()> {
@@ -75,6 +76,20 @@ pub(super) async fn finish(
         .await?;
     match rows.as_slice() {
         [row] => row.state(),
+        _ => Err(StoreError::LeaseLost { ti_id, token }),
+    }
+}
+
+pub(super) async fn hand_back(pool: &PgPool, ti_id: i64, token: i64, reason: &str) -> Result<()> {
+    let rows: Vec<(i64,)> = sqlx::query_as(HAND_BACK)
+        .bind(ti_id)
+        .bind(token)
+        .bind(reason)
+        .bind(clock::now())
+        .fetch_all(pool)
+        .await?;
+    match rows.as_slice() {
+        [_] => Ok(()),
         _ => Err(StoreError::LeaseLost { ti_id, token }),
     }
 }

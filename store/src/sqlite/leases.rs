@@ -17,6 +17,7 @@ const HEARTBEAT: &str = include_str!("queries/leases/heartbeat.sql");
 const FINISH: &str = include_str!("queries/leases/finish.sql");
 const END_ATTEMPT: &str = include_str!("queries/leases/end_attempt.sql");
 const REAP: &str = include_str!("queries/leases/reap.sql");
+const HAND_BACK: &str = include_str!("queries/leases/hand_back.sql");
 const LIST_ATTEMPTS: &str = include_str!("queries/attempts/list.sql");
 
 /// A task instance as finish and reap leave it: what its attempt row records.
@@ -115,6 +116,30 @@ pub(super) async fn finish(
     tx.commit().await?;
     db.wake(StoreEvent::TaskInstances);
     Ok(state)
+}
+
+pub(super) async fn hand_back(
+    db: &SqliteStore,
+    ti_id: i64,
+    token: i64,
+    reason: &str,
+) -> Result<()> {
+    let now = ts(clock::now());
+    let mut tx = db.writer.begin_with("BEGIN IMMEDIATE").await?;
+    let rows: Vec<Ended> = sqlx::query_as(HAND_BACK)
+        .bind(ti_id)
+        .bind(token)
+        .bind(reason)
+        .bind(&now)
+        .fetch_all(&mut *tx)
+        .await?;
+    let [ended] = rows.as_slice() else {
+        return Err(StoreError::LeaseLost { ti_id, token });
+    };
+    end_attempt(&mut tx, ended, &now).await?;
+    tx.commit().await?;
+    db.wake(StoreEvent::TaskInstances);
+    Ok(())
 }
 
 pub(super) async fn reap(db: &SqliteStore, now: DateTime<Utc>) -> Result<Vec<ReapedTask>> {

@@ -236,6 +236,10 @@ impl Store for SqliteStore {
         runs::list(self, dag_id, limit, offset).await
     }
 
+    async fn hand_back(&self, ti_id: i64, token: i64, reason: &str) -> Result<()> {
+        leases::hand_back(self, ti_id, token, reason).await
+    }
+
     async fn delete_finished_runs(&self, before: DateTime<Utc>, limit: i64) -> Result<u64> {
         runs::delete_finished(self, before, limit).await
     }

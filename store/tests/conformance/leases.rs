@@ -435,3 +435,72 @@ pub async fn logs_are_kept_per_attempt_and_readable_after(store: Arc<dyn Store>)
     );
     assert!(store.read_logs(id, 3, 0, 100).await.unwrap().is_empty());
 }
+
+pub async fn a_handed_back_attempt_is_queued_again_without_using_a_try(store: Arc<dyn Store>) {
+    let (_, tis) = run_with(&store, "handback", 0, &many_tasks(1, 1)).await;
+    queue(&store, &[&tis[0]]).await;
+    let first = store
+        .claim(&request("w1", &["default"], 1))
+        .await
+        .unwrap()
+        .remove(0);
+    store
+        .mark_started(first.ti_id, first.lease_token)
+        .await
+        .unwrap();
+    store
+        .hand_back(
+            first.ti_id,
+            first.lease_token,
+            "worker w1 shut down; handed back",
+        )
+        .await
+        .unwrap();
+    let ti = store.get_task_instance(first.ti_id).await.unwrap().unwrap();
+    assert_eq!(ti.state, TaskState::Queued);
+    assert_eq!(
+        ti.max_tries, 2,
+        "the interrupted attempt does not use up the only try"
+    );
+    // The old holder can write nothing more.
+    let stale = store
+        .hand_back(first.ti_id, first.lease_token, "again")
+        .await;
+    assert!(
+        matches!(stale, Err(StoreError::LeaseLost { .. })),
+        "{stale:?}"
+    );
+
+    let second = store
+        .claim(&request("w2", &["default"], 1))
+        .await
+        .unwrap()
+        .remove(0);
+    assert_eq!(second.try_number, 2);
+    let state = store
+        .finish_attempt(
+            second.ti_id,
+            second.lease_token,
+            weir_store::AttemptOutcome::Failed {
+                reason: "boom".into(),
+            },
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        state,
+        TaskState::Failed,
+        "no retries were configured: the second try is the last"
+    );
+    let attempts = store.list_attempts(first.ti_id).await.unwrap();
+    assert_eq!(attempts.len(), 2);
+    assert!(
+        attempts[0]
+            .reason
+            .as_deref()
+            .unwrap_or_default()
+            .contains("handed back"),
+        "{attempts:?}"
+    );
+}

@@ -60,6 +60,7 @@ conformance! {
     claims::claims_take_at_most_max,
     claims::claims_keep_within_pool_slots,
     claims::concurrent_claimers_take_every_task_exactly_once,
+    leases::a_handed_back_attempt_is_queued_again_without_using_a_try,
     leases::an_attempt_runs_reports_and_keeps_its_output,
     leases::a_reaped_lease_fences_out_its_old_holder,
     leases::a_reclaimed_task_fences_out_the_previous_attempt,
