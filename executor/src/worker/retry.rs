@@ -37,3 +37,46 @@ where
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    use super::*;
+
+    fn dropped() -> StoreError {
+        StoreError::Database(anyhow::anyhow!("connection reset"))
+    }
+
+    #[tokio::test]
+    async fn a_database_error_is_retried_until_the_write_goes_through() {
+        let calls = AtomicU32::new(0);
+        let result = persist("writing", Duration::from_secs(5), || async {
+            match calls.fetch_add(1, Ordering::SeqCst) {
+                0 | 1 => Err(dropped()),
+                _ => Ok(7),
+            }
+        })
+        .await;
+        assert_eq!(result.unwrap(), 7);
+        assert_eq!(calls.load(Ordering::SeqCst), 3);
+    }
+
+    #[tokio::test]
+    async fn a_lost_lease_is_not_retried_and_the_budget_ends_retries() {
+        let calls = AtomicU32::new(0);
+        let result: Result<()> = persist("writing", Duration::from_secs(5), || async {
+            calls.fetch_add(1, Ordering::SeqCst);
+            Err(StoreError::LeaseLost { ti_id: 1, token: 2 })
+        })
+        .await;
+        assert!(matches!(result, Err(StoreError::LeaseLost { .. })));
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+
+        let result: Result<()> = persist("writing", Duration::from_millis(120), || async {
+            Err(dropped())
+        })
+        .await;
+        assert!(matches!(result, Err(StoreError::Database(_))));
+    }
+}
