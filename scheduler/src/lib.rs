@@ -9,6 +9,7 @@ mod backfills;
 mod create_runs;
 mod dag_folder;
 mod options;
+mod run_views;
 mod schedule_tasks;
 mod scheduler;
 mod trigger;

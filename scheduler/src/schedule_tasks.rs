@@ -10,6 +10,7 @@ use weir_core::dag::Dag;
 use weir_core::state::{Readiness, RunState, TaskState, UpstreamCounts, evaluate, run_outcome};
 use weir_store::{RunRecord, Store, TaskInstanceRecord, TaskStateChange};
 
+use crate::run_views::RunViews;
 use crate::versions::VersionCache;
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -21,35 +22,32 @@ pub(crate) struct Progress {
 pub(crate) async fn schedule_active_runs(
     store: &dyn Store,
     versions: &mut VersionCache,
+    views: &mut RunViews,
     now: DateTime<Utc>,
 ) -> anyhow::Result<Progress> {
     let mut progress = Progress::default();
     let due_retries: std::collections::HashSet<i64> =
         store.due_retries(now).await?.into_iter().collect();
     let runs = store.active_runs().await?;
-    let mut loaded: Vec<(RunRecord, Arc<Dag>, Vec<TaskInstanceRecord>)> =
-        Vec::with_capacity(runs.len());
+    views.retain_active(&runs);
+    let mut loaded: Vec<(RunRecord, Arc<Dag>)> = Vec::with_capacity(runs.len());
     for run in runs {
         let dag = versions.get(store, run.dag_version_id).await?;
-        let tis = store.task_instances(run.id).await?;
-        loaded.push((run, dag, tis));
+        views.refresh(store, &run).await?;
+        loaded.push((run, dag));
     }
     // max_active_tasks counts every queued or running task instance of the DAG, in all runs.
     let mut busy: HashMap<String, u32> = HashMap::new();
-    for (run, _, tis) in &loaded {
-        let n = tis
-            .iter()
-            .filter(|t| matches!(t.state, TaskState::Queued | TaskState::Running))
-            .count();
-        *busy.entry(run.dag_id.clone()).or_default() += n as u32;
+    for (run, _) in &loaded {
+        *busy.entry(run.dag_id.clone()).or_default() += views.busy(run.id);
     }
     let mut running_runs: HashMap<String, u32> = HashMap::new();
-    for (run, _, _) in &loaded {
+    for (run, _) in &loaded {
         if run.state == RunState::Running {
             *running_runs.entry(run.dag_id.clone()).or_default() += 1;
         }
     }
-    for (run, dag, tis) in &loaded {
+    for (run, dag) in &loaded {
         let mut state = run.state;
         if state == RunState::Queued {
             let running = running_runs.entry(run.dag_id.clone()).or_default();
@@ -62,15 +60,19 @@ pub(crate) async fn schedule_active_runs(
             {
                 *running += 1;
                 state = RunState::Running;
+                views.run_moved(run.id, state);
                 tracing::info!(dag.id = %run.dag_id, run.id = %run.run_id, "run started");
             }
         }
         let slots = busy.entry(run.dag_id.clone()).or_default();
-        let changes = decide(dag, tis, &due_retries, slots);
+        let tis = views.tis(run.id).to_vec();
+        let changes = decide(dag, &tis, &due_retries, slots);
         if !changes.is_empty() {
-            progress.state_changes += store.update_task_states(&changes).await?;
+            let applied = store.update_task_states(&changes).await?;
+            views.applied(run.id, &changes, applied);
+            progress.state_changes += applied;
         }
-        if changes.is_empty() && finish_if_done(store, run, state, dag, tis).await? {
+        if changes.is_empty() && finish_if_done(store, run, state, dag, &tis).await? {
             progress.runs_finished += 1;
         }
     }

@@ -10,6 +10,7 @@ use weir_store::Store;
 
 use crate::dag_folder::{DagFolder, ScanReport};
 use crate::options::SchedulerOptions;
+use crate::run_views::RunViews;
 use crate::versions::VersionCache;
 use crate::{backfills, create_runs, schedule_tasks};
 
@@ -45,6 +46,7 @@ pub struct Scheduler {
     options: SchedulerOptions,
     folder: DagFolder,
     versions: VersionCache,
+    views: RunViews,
     not_due: create_runs::NotDueYet,
 }
 
@@ -61,6 +63,7 @@ impl Scheduler {
             options,
             folder,
             versions: VersionCache::default(),
+            views: RunViews::default(),
             not_due: create_runs::NotDueYet::default(),
         }
     }
@@ -82,7 +85,9 @@ impl Scheduler {
         let runs_created =
             create_runs::create_due_runs(store, &mut self.versions, &mut self.not_due, now).await?
                 + backfills::drive_backfills(store, &mut self.versions).await?;
-        let progress = schedule_tasks::schedule_active_runs(store, &mut self.versions, now).await?;
+        let progress =
+            schedule_tasks::schedule_active_runs(store, &mut self.versions, &mut self.views, now)
+                .await?;
         Ok(TickReport {
             scan: ScanReport::default(),
             runs_created,

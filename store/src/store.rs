@@ -245,4 +245,13 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// at once with one more try (the interrupted attempt does not count against its retries),
     /// and the attempt records `reason`. `LeaseLost` (nothing written) if the token is stale.
     async fn hand_back(&self, ti_id: i64, token: i64, reason: &str) -> Result<()>;
+
+    /// A run's task instances whose `finished_at` is at or after `since` (an attempt that ended:
+    /// success, failed, up_for_retry, reaped), by id. Lets a scheduler that read the run before
+    /// learn what changed without reading every task instance again.
+    async fn task_instances_finished_since(
+        &self,
+        run_pk: i64,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<TaskInstanceRecord>>;
 }

@@ -196,6 +196,14 @@ impl Store for PgStore {
         leases::hand_back(&self.pool, ti_id, token, reason).await
     }
 
+    async fn task_instances_finished_since(
+        &self,
+        run_pk: i64,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<TaskInstanceRecord>> {
+        tasks::finished_since(&self.pool, run_pk, since).await
+    }
+
     async fn delete_finished_runs(&self, before: DateTime<Utc>, limit: i64) -> Result<u64> {
         runs::delete_finished(&self.pool, before, limit).await
     }

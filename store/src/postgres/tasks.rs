@@ -13,6 +13,7 @@ use crate::rows::{TaskInstanceRow, convert};
 use crate::rules;
 
 const OF_RUN: &str = include_str!("queries/tasks/of_run.sql");
+const FINISHED_SINCE: &str = include_str!("queries/tasks/finished_since.sql");
 const GET: &str = include_str!("queries/tasks/get.sql");
 const UPDATE_STATES: &str = include_str!("queries/tasks/update_states.sql");
 const CLOSE_ATTEMPT: &str = include_str!("queries/tasks/close_attempt.sql");
@@ -23,6 +24,19 @@ const REQUEUE_RUN: &str = include_str!("queries/runs/requeue.sql");
 
 pub(super) async fn of_run(pool: &PgPool, run_pk: i64) -> Result<Vec<TaskInstanceRecord>> {
     let rows: Vec<TaskInstanceRow> = sqlx::query_as(OF_RUN).bind(run_pk).fetch_all(pool).await?;
+    convert(rows)
+}
+
+pub(super) async fn finished_since(
+    pool: &PgPool,
+    run_pk: i64,
+    since: chrono::DateTime<chrono::Utc>,
+) -> Result<Vec<TaskInstanceRecord>> {
+    let rows: Vec<TaskInstanceRow> = sqlx::query_as(FINISHED_SINCE)
+        .bind(run_pk)
+        .bind(since)
+        .fetch_all(pool)
+        .await?;
     convert(rows)
 }
 

@@ -15,6 +15,7 @@ use crate::rows::{TaskInstanceRow, convert};
 use crate::rules;
 
 const OF_RUN: &str = include_str!("queries/tasks/of_run.sql");
+const FINISHED_SINCE: &str = include_str!("queries/tasks/finished_since.sql");
 const GET: &str = include_str!("queries/tasks/get.sql");
 const UPDATE_STATES: &str = include_str!("queries/tasks/update_states.sql");
 const CLOSE_ATTEMPT: &str = include_str!("queries/tasks/close_attempt.sql");
@@ -35,6 +36,19 @@ struct ChangeJson<'a> {
 pub(super) async fn of_run(db: &SqliteStore, run_pk: i64) -> Result<Vec<TaskInstanceRecord>> {
     let rows: Vec<TaskInstanceRow> = sqlx::query_as(OF_RUN)
         .bind(run_pk)
+        .fetch_all(&db.reader)
+        .await?;
+    convert(rows)
+}
+
+pub(super) async fn finished_since(
+    db: &SqliteStore,
+    run_pk: i64,
+    since: chrono::DateTime<chrono::Utc>,
+) -> Result<Vec<TaskInstanceRecord>> {
+    let rows: Vec<TaskInstanceRow> = sqlx::query_as(FINISHED_SINCE)
+        .bind(run_pk)
+        .bind(super::ts(since))
         .fetch_all(&db.reader)
         .await?;
     convert(rows)

@@ -51,6 +51,7 @@ conformance! {
     runs::a_run_of_an_unknown_dag_version_is_not_found,
     runs::retention_deletes_finished_runs_with_their_history_only,
     tasks::state_changes_are_guarded_and_stamped,
+    tasks::finished_since_returns_only_what_finished_after_the_mark,
     tasks::impossible_transitions_are_refused_whole,
     tasks::clearing_resets_task_instances_and_requeues_the_run,
     tasks::workers_schedulers_and_pools_are_recorded,

@@ -244,3 +244,34 @@ pub async fn taking_a_running_task_away_ends_its_attempt_and_its_lease(store: Ar
     );
     assert_eq!(state_of(&store, c.ti_id).await, S::Removed);
 }
+
+pub async fn finished_since_returns_only_what_finished_after_the_mark(store: Arc<dyn Store>) {
+    let (run, tis) = run_with(&store, "deltas", 0, &many_tasks(3, 1)).await;
+    let before = chrono::Utc::now() - chrono::TimeDelta::seconds(1);
+    assert!(
+        store
+            .task_instances_finished_since(run.id, before)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let skip = TaskStateChange::new(tis[1].id, TaskState::None, TaskState::Skipped);
+    assert_eq!(store.update_task_states(&[skip]).await.unwrap(), 1);
+    let changed = store
+        .task_instances_finished_since(run.id, before)
+        .await
+        .unwrap();
+    assert_eq!(changed.len(), 1);
+    assert_eq!(
+        (changed[0].id, changed[0].state),
+        (tis[1].id, TaskState::Skipped)
+    );
+    let later = chrono::Utc::now() + chrono::TimeDelta::seconds(1);
+    assert!(
+        store
+            .task_instances_finished_since(run.id, later)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}

@@ -1,0 +1,122 @@
+//! What the scheduler knows of each active run's task instances, kept up to date by reading
+//! only what finished since the last look instead of every task instance on every tick: with a
+//! 10,000-task fan-out, every finished task wakes the scheduler, and re-reading the whole run
+//! each time would cost more than running the tasks.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, TimeDelta, Utc};
+use weir_core::state::{RunState, TaskState};
+use weir_store::{RunRecord, Store, TaskInstanceRecord, TaskStateChange};
+
+/// Finish times come from the workers' clocks: read back this far to cover skew between
+/// machines and reports that commit while a read is under way.
+const CLOCK_MARGIN: TimeDelta = TimeDelta::seconds(5);
+/// A full re-read now and then repairs anything a delta cannot see (a clear, a hand-back).
+const FULL_RELOAD_EVERY: Duration = Duration::from_secs(30);
+
+struct RunView {
+    tis: Vec<TaskInstanceRecord>,
+    position: HashMap<i64, usize>,
+    /// Finishes at or after this are read on the next look.
+    synced_at: DateTime<Utc>,
+    /// The run's state when the view was last in step: a change (a clear sends a run back to
+    /// queued) means the task instances may have moved in ways a delta does not show.
+    run_state: RunState,
+    loaded_at: Instant,
+}
+
+#[derive(Default)]
+pub(crate) struct RunViews {
+    views: HashMap<i64, RunView>,
+}
+
+impl RunViews {
+    /// The run's task instances as they are now.
+    pub async fn refresh(
+        &mut self,
+        store: &dyn Store,
+        run: &RunRecord,
+    ) -> anyhow::Result<&[TaskInstanceRecord]> {
+        let read_started = Utc::now();
+        let fresh = match self.views.get(&run.id) {
+            Some(v) => v.run_state == run.state && v.loaded_at.elapsed() < FULL_RELOAD_EVERY,
+            None => false,
+        };
+        if fresh {
+            let view = self.views.get_mut(&run.id).expect("checked");
+            let changed = store
+                .task_instances_finished_since(run.id, view.synced_at)
+                .await?;
+            for ti in changed {
+                match view.position.get(&ti.id) {
+                    Some(&i) => view.tis[i] = ti,
+                    None => {
+                        view.position.insert(ti.id, view.tis.len());
+                        view.tis.push(ti);
+                    }
+                }
+            }
+            view.synced_at = read_started - CLOCK_MARGIN;
+        } else {
+            let tis = store.task_instances(run.id).await?;
+            let position = tis.iter().enumerate().map(|(i, t)| (t.id, i)).collect();
+            self.views.insert(
+                run.id,
+                RunView {
+                    tis,
+                    position,
+                    synced_at: read_started - CLOCK_MARGIN,
+                    run_state: run.state,
+                    loaded_at: Instant::now(),
+                },
+            );
+        }
+        Ok(&self.views[&run.id].tis)
+    }
+
+    /// Records the scheduler's own changes. If fewer applied than were asked (another scheduler
+    /// moved some first), the view is dropped and read again in full next time.
+    pub fn applied(&mut self, run_pk: i64, changes: &[TaskStateChange], applied: u64) {
+        if applied as usize != changes.len() {
+            self.views.remove(&run_pk);
+            return;
+        }
+        let Some(view) = self.views.get_mut(&run_pk) else {
+            return;
+        };
+        for change in changes {
+            if let Some(&i) = view.position.get(&change.ti_id) {
+                view.tis[i].state = change.to;
+            }
+        }
+    }
+
+    pub fn run_moved(&mut self, run_pk: i64, state: RunState) {
+        if let Some(view) = self.views.get_mut(&run_pk) {
+            view.run_state = state;
+        }
+    }
+
+    /// Forgets runs that are no longer active.
+    pub fn retain_active(&mut self, active: &[RunRecord]) {
+        let keep: std::collections::HashSet<i64> = active.iter().map(|r| r.id).collect();
+        self.views.retain(|pk, _| keep.contains(pk));
+    }
+
+    /// The run's task instances as of the last `refresh`.
+    pub fn tis(&self, run_pk: i64) -> &[TaskInstanceRecord] {
+        self.views.get(&run_pk).map_or(&[], |v| v.tis.as_slice())
+    }
+
+    /// Queued and running task instances of a run, as last seen.
+    pub fn busy(&self, run_pk: i64) -> u32 {
+        self.views.get(&run_pk).map_or(0, |v| {
+            v.tis
+                .iter()
+                .filter(|t| matches!(t.state, TaskState::Queued | TaskState::Running))
+                .count() as u32
+        })
+    }
+}
