@@ -164,3 +164,44 @@ async fn the_listener_reconnects_after_its_connection_is_killed() {
     drop(store);
     drop(db);
 }
+
+/// A statement that changes no state wakes nobody: otherwise every scheduler tick (whose reaper
+/// is such a statement) would wake every scheduler again, and idle schedulers would spin.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn statements_that_change_no_state_wake_nobody() {
+    let Some((db, store)) = setup().await else {
+        return;
+    };
+    bounded(async {
+        let (_, tis) = run_with(
+            &(store.clone() as Arc<dyn Store>),
+            "quiet",
+            0,
+            &many_tasks(1, 1),
+        )
+        .await;
+        let mut wakeups = store.subscribe();
+        wakeups.drain();
+        let mut raw = PgConnection::connect(&db.url).await.unwrap();
+        // A marker write that does wake, sent after the quiet statements: if any of them had
+        // notified, its event would arrive first.
+        store.reap_expired_leases(chrono::Utc::now()).await.unwrap();
+        sqlx::query("UPDATE task_instances SET priority = priority WHERE id = $1")
+            .bind(tis[0].id)
+            .execute(&mut raw)
+            .await
+            .unwrap();
+        sqlx::query("UPDATE task_instances SET state = 'queued' WHERE id = $1")
+            .bind(tis[0].id)
+            .execute(&mut raw)
+            .await
+            .unwrap();
+        let first = tokio::time::timeout(WAIT, wakeups.recv()).await.unwrap();
+        assert_eq!(first, Some(StoreEvent::TaskInstances));
+        assert_eq!(wakeups.try_recv(), None, "one state change, one wake-up");
+        raw.close().await.unwrap();
+    })
+    .await;
+    drop(store);
+    drop(db);
+}
