@@ -65,14 +65,12 @@ pub(crate) async fn schedule_active_runs(
             }
         }
         let slots = busy.entry(run.dag_id.clone()).or_default();
-        let tis = views.tis(run.id).to_vec();
-        let changes = decide(dag, &tis, &due_retries, slots);
+        let changes = decide(dag, views.tis(run.id), &due_retries, slots);
         if !changes.is_empty() {
             let applied = store.update_task_states(&changes).await?;
             views.applied(run.id, &changes, applied);
             progress.state_changes += applied;
-        }
-        if changes.is_empty() && finish_if_done(store, run, state, dag, &tis).await? {
+        } else if finish_if_done(store, run, state, dag, views.tis(run.id)).await? {
             progress.runs_finished += 1;
         }
     }

@@ -162,12 +162,36 @@ impl Scheduler {
             }
             tokio::select! {
                 _ = cancel.cancelled() => break,
-                _ = wakeups.wait(self.options.poll_interval) => {}
+                woke = wakeups.wait(self.options.poll_interval) => {
+                    if woke.is_some() {
+                        settle(&mut wakeups).await;
+                    }
+                }
                 Some(()) = changes_rx.recv() => { last_scan = None; }
             }
         }
         tracing::info!(scheduler.id = %self.options.scheduler_id, "scheduler stopped");
         Ok(())
+    }
+}
+
+/// A wake-up is followed by more while tasks finish in a burst: wait until the store has been
+/// quiet for `SETTLE_QUIET`, at most `SETTLE_MAX`, so that a burst costs one tick instead of one
+/// per finished task. A lone finished task pays `SETTLE_QUIET` of latency.
+const SETTLE_QUIET: Duration = Duration::from_millis(1);
+const SETTLE_MAX: Duration = Duration::from_millis(20);
+
+async fn settle(wakeups: &mut weir_store::Wakeups) {
+    let deadline = Instant::now() + SETTLE_MAX;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return;
+        }
+        match tokio::time::timeout(SETTLE_QUIET.min(left), wakeups.recv()).await {
+            Ok(Some(_)) => continue,
+            _ => return,
+        }
     }
 }
 
