@@ -70,8 +70,8 @@ async fn the_claim_reads_the_partial_index() {
             .unwrap();
         let plan = plan.join("\n");
         assert!(
-            plan.contains("task_instances_claimable"),
-            "the claim must read task_instances_claimable:\n{plan}"
+            plan.contains("task_instances_claim_order"),
+            "the claim must read task_instances_claim_order:\n{plan}"
         );
         // EXPLAIN does not execute: nothing was claimed.
         assert_eq!(

@@ -1,5 +1,5 @@
--- Claims queued task instances in one statement: pick them through the partial index
--- task_instances_claimable (FOR UPDATE SKIP LOCKED: concurrent claimers never wait for each other
+-- Claims queued task instances in one statement: pick them in claim order through the partial
+-- index task_instances_claim_order, stopping after $2 (FOR UPDATE SKIP LOCKED: concurrent claimers never wait for each other
 -- nor take the same row), keep within pool slots, and take a lease with a new fencing token.
 --
 -- Pools: pools already full are skipped, and a claim takes at most a pool's free slots. Free
@@ -19,7 +19,8 @@ candidates AS (
     FROM task_instances AS ti
     WHERE ti.state = 'queued'
       AND ti.queue = ANY ($1)
-      AND NOT EXISTS (SELECT 1 FROM pool_free AS f WHERE f.name = ti.pool AND f.free <= 0)
+      -- A filter on the ordered index scan, not a join: the scan stops after $2 rows.
+      AND ti.pool <> ALL (ARRAY(SELECT f.name FROM pool_free AS f WHERE f.free <= 0))
     ORDER BY ti.priority DESC, ti.queued_at, ti.id
     LIMIT $2
     FOR UPDATE OF ti SKIP LOCKED
@@ -44,8 +45,9 @@ claimed AS (
         finished_at = NULL,
         retry_at = NULL,
         reason = NULL
-    FROM ranked AS k
-    WHERE t.id = k.id AND (k.free IS NULL OR k.rank_in_pool <= k.free)
+    -- By primary key: a join here made PostgreSQL scan the whole table.
+    WHERE t.id = ANY (ARRAY(SELECT k.id FROM ranked AS k
+                            WHERE k.free IS NULL OR k.rank_in_pool <= k.free))
     RETURNING t.id, t.run_pk, t.dag_id, t.task_id, t.try_number, t.max_tries, t.lease_token,
               t.lease_expires_at, t.priority, t.pool, t.queue, t.queued_at
 ),
