@@ -11,8 +11,10 @@ use weir_core::state::{RunState, TaskState};
 use weir_store::{RunRecord, Store, TaskInstanceRecord, TaskStateChange};
 
 /// Finish times come from the workers' clocks: read back this far to cover skew between
-/// machines and reports that commit while a read is under way.
-const CLOCK_MARGIN: TimeDelta = TimeDelta::seconds(5);
+/// machines (NTP keeps it to milliseconds) and reports that commit while a read is under way.
+/// Every row finished within the margin is read again on each look, so it stays short; the
+/// periodic full read repairs anything a larger skew would hide.
+const CLOCK_MARGIN: TimeDelta = TimeDelta::seconds(1);
 /// A full re-read now and then repairs anything a delta cannot see (a clear, a hand-back).
 const FULL_RELOAD_EVERY: Duration = Duration::from_secs(30);
 

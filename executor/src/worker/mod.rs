@@ -128,11 +128,17 @@ impl Worker {
             tokio::select! {
                 _ = shutdown.cancelled() => break,
                 Some(done) = attempts.join_next(), if !attempts.is_empty() => {
-                    if let Ok((ti, end)) = done {
-                        running.remove(&ti);
-                        if let AttemptEnd::Unreported(e) = end {
-                            tracing::warn!(ti, error = %e, "could not report an attempt; its lease will expire");
+                    // Collect every attempt that is already done too, so that the next claim
+                    // asks for all the free slots at once instead of one statement per task.
+                    let mut done = Some(done);
+                    while let Some(result) = done {
+                        if let Ok((ti, end)) = result {
+                            running.remove(&ti);
+                            if let AttemptEnd::Unreported(e) = end {
+                                tracing::warn!(ti, error = %e, "could not report an attempt; its lease will expire");
+                            }
                         }
+                        done = attempts.try_join_next();
                     }
                 }
                 _ = wakeups.wait(self.options.poll_interval.min(until_heartbeat.max(Duration::from_millis(10)))) => {}
