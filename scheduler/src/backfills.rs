@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use weir_core::state::{RunState, TaskState};
 use weir_core::timetable::RunInfo;
 use weir_store::{
-    BackfillRecord, BackfillState, CreateRun, DataInterval, NewRun, NewTaskInstance, RunType, Store,
+    BackfillRecord, BackfillState, CreateRun, NewRun, NewTaskInstance, RunType, Store,
 };
 
 use crate::versions::VersionCache;
@@ -102,10 +102,7 @@ async fn drive(
             run_id: format!("backfill__{}", info.logical_date.to_rfc3339()),
             run_type: RunType::Backfill,
             logical_date: info.logical_date,
-            data_interval: DataInterval {
-                start: info.data_interval.start,
-                end: info.data_interval.end,
-            },
+            data_interval: info.data_interval,
             conf: serde_json::json!({}),
             triggered_by: Some(format!("backfill:{}", backfill.id)),
             dag_version_id: version_id,

@@ -4,7 +4,6 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use weir_core::timetable;
 use weir_store::{CreateRun, DataInterval, NewRun, NewTaskInstance, RunType, Store};
 
 use crate::versions::VersionCache;
@@ -68,7 +67,7 @@ pub(crate) async fn create_due_runs(
             record.last_scheduled_interval_start,
             record.last_scheduled_interval_end,
         ) {
-            (Some(start), Some(end)) => Some(timetable::DataInterval { start, end }),
+            (Some(start), Some(end)) => Some(DataInterval { start, end }),
             _ => None,
         };
         let mut active = active_per_dag.get(&record.dag_id).copied().unwrap_or(0);
@@ -83,10 +82,7 @@ pub(crate) async fn create_due_runs(
                 run_id: format!("scheduled__{}", info.logical_date.to_rfc3339()),
                 run_type: RunType::Scheduled,
                 logical_date: info.logical_date,
-                data_interval: DataInterval {
-                    start: info.data_interval.start,
-                    end: info.data_interval.end,
-                },
+                data_interval: info.data_interval,
                 conf: serde_json::json!({}),
                 triggered_by: Some("scheduler".into()),
                 dag_version_id: version_id,
@@ -108,12 +104,8 @@ pub(crate) async fn create_due_runs(
         }
         not_due.remember(&record.dag_id, version_id, next_run_after, now);
         if record.next_run_after != next_run_after {
-            let interval = last.map(|l| DataInterval {
-                start: l.start,
-                end: l.end,
-            });
             store
-                .set_scheduled_progress(&record.dag_id, interval, next_run_after)
+                .set_scheduled_progress(&record.dag_id, last, next_run_after)
                 .await?;
         }
     }

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use weir_core::params::{ParamError, resolve_params};
-use weir_store::{CreateRun, DataInterval, NewRun, NewTaskInstance, RunType, Store};
+use weir_store::{CreateRun, NewRun, NewTaskInstance, RunType, Store};
 
 #[derive(Debug, Clone)]
 pub struct TriggerRequest {
@@ -59,16 +59,12 @@ pub async fn trigger_run(
         }
         None => format!("manual__{}", logical_date.to_rfc3339()),
     };
-    let interval = dag.timetable().manual_data_interval(logical_date);
     let run = NewRun {
         dag_id: request.dag_id.clone(),
         run_id,
         run_type: RunType::Manual,
         logical_date,
-        data_interval: DataInterval {
-            start: interval.start,
-            end: interval.end,
-        },
+        data_interval: dag.timetable().manual_data_interval(logical_date),
         conf: serde_json::Value::Object(params),
         triggered_by: Some(request.triggered_by),
         dag_version_id: version_id,

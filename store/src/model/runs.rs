@@ -28,12 +28,8 @@ impl RunType {
     }
 }
 
-/// The span of data a run processes: [start, end).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DataInterval {
-    pub start: DateTime<Utc>,
-    pub end: DateTime<Utc>,
-}
+/// The span of data a run processes, [start, end): the timetable's own type.
+pub use weir_core::timetable::DataInterval;
 
 /// A run to create.
 #[derive(Debug, Clone, PartialEq)]
