@@ -1,11 +1,13 @@
-//! Checks both backends make before touching the database.
+//! Checks and decisions both backends make on what they read, before or instead of writing.
 
 use std::collections::HashSet;
 
 use weir_core::state::TaskState;
 
 use crate::error::{Result, StoreError};
-use crate::model::{BackfillState, NewBackfill, TaskStateChange};
+use weir_core::dag::Dag;
+
+use crate::model::{BackfillState, DagSync, NewBackfill, TaskStateChange};
 
 /// A batch of state changes is refused whole if one change is no transition of the state
 /// machine, makes a task instance `running` (only a claim does, with a lease), or names a task
@@ -107,5 +109,25 @@ pub(crate) fn check_adoption(
             "run {run_pk} of DAG `{run}` cannot belong to backfill {backfill_id} of DAG `{backfill}`"
         ))),
         _ => Ok(false),
+    }
+}
+
+/// The DAG's row as sync_dag compares it: file, active, latest version (id, number, hash).
+pub(crate) type SyncState = (String, bool, Option<i64>, Option<i32>, Option<String>);
+
+/// Whether the stored state already matches: same hash, same file, active.
+pub(crate) fn unchanged(state: &SyncState, dag: &Dag) -> Option<DagSync> {
+    let (file, active, id, version, hash) = state;
+    match (id, version, hash) {
+        (Some(id), Some(version), Some(hash))
+            if *active && *file == dag.file && *hash == dag.content_hash =>
+        {
+            Some(DagSync {
+                version_id: *id,
+                version: *version,
+                created_new_version: false,
+            })
+        }
+        _ => None,
     }
 }

@@ -11,6 +11,7 @@ use crate::clock;
 use crate::error::{Result, StoreError};
 use crate::model::{DagRecord, DagSync, DagVersionRecord, DataInterval, ImportErrorRecord};
 use crate::rows::{DagRow, DagVersionRow, ImportErrorRow};
+use crate::rules::{SyncState, unchanged};
 
 const INSERT_IF_ABSENT: &str = include_str!("queries/dags/insert_if_absent.sql");
 const SYNC_STATE: &str = include_str!("queries/dags/sync_state.sql");
@@ -27,26 +28,6 @@ const UPSERT_IMPORT_ERROR: &str = include_str!("queries/import_errors/upsert.sql
 const DELETE_IMPORT_ERROR: &str = include_str!("queries/import_errors/delete.sql");
 const DELETE_IMPORT_ERRORS_EXCEPT: &str = include_str!("queries/import_errors/delete_except.sql");
 const LIST_IMPORT_ERRORS: &str = include_str!("queries/import_errors/list.sql");
-
-/// The DAG's row as sync_dag compares it: file, active, latest version (id, number, hash).
-type SyncState = (String, bool, Option<i64>, Option<i32>, Option<String>);
-
-/// Whether the stored state already matches: same hash, same file, active.
-fn unchanged(state: &SyncState, dag: &Dag) -> Option<DagSync> {
-    let (file, active, id, version, hash) = state;
-    match (id, version, hash) {
-        (Some(id), Some(version), Some(hash))
-            if *active && *file == dag.file && *hash == dag.content_hash =>
-        {
-            Some(DagSync {
-                version_id: *id,
-                version: *version,
-                created_new_version: false,
-            })
-        }
-        _ => None,
-    }
-}
 
 pub(super) async fn sync_dag(
     pool: &PgPool,
