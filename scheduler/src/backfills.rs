@@ -11,7 +11,7 @@ use weir_store::{
     BackfillRecord, BackfillState, CreateRun, NewRun, NewTaskInstance, RunType, Store,
 };
 
-use crate::versions::VersionCache;
+use weir_store::VersionCache;
 
 /// The most runs one backfill may span; a longer range is refused when it is created.
 pub const MAX_BACKFILL_RUNS: usize = 100_000;

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use weir_store::{CreateRun, DataInterval, NewRun, NewTaskInstance, RunType, Store};
 
-use crate::versions::VersionCache;
+use weir_store::VersionCache;
 
 /// When each DAG version's next run comes due, as computed by the last tick. Until then the DAG
 /// needs no timetable arithmetic and no store write: with a thousand idle DAGs, that was most

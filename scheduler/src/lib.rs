@@ -13,11 +13,9 @@ mod run_views;
 mod schedule_tasks;
 mod scheduler;
 mod trigger;
-mod versions;
 
 pub use backfills::{MAX_BACKFILL_RUNS, backfill_dates};
 pub use dag_folder::{DagFolder, ScanReport};
 pub use options::SchedulerOptions;
 pub use scheduler::{Scheduler, TickReport};
 pub use trigger::{TriggerError, TriggerRequest, trigger_run};
-pub use versions::VersionCache;

@@ -11,7 +11,7 @@ use weir_core::state::{Readiness, RunState, TaskState, UpstreamCounts, evaluate,
 use weir_store::{RunRecord, Store, TaskInstanceRecord, TaskStateChange};
 
 use crate::run_views::RunViews;
-use crate::versions::VersionCache;
+use weir_store::VersionCache;
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Progress {

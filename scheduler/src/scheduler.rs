@@ -11,8 +11,8 @@ use weir_store::Store;
 use crate::dag_folder::{DagFolder, ScanReport};
 use crate::options::SchedulerOptions;
 use crate::run_views::RunViews;
-use crate::versions::VersionCache;
 use crate::{backfills, create_runs, schedule_tasks};
+use weir_store::VersionCache;
 
 /// What one tick did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]

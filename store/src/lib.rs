@@ -25,6 +25,7 @@ mod rules;
 pub mod sqlite;
 mod store;
 pub mod testing;
+mod versions;
 
 use std::sync::Arc;
 
@@ -34,6 +35,7 @@ pub use model::*;
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 pub use store::Store;
+pub use versions::VersionCache;
 
 /// Connects to the store a URL names: `postgres://` (or `postgresql://`) or `sqlite://` (the
 /// file and its folder are created if missing). Does not migrate: call [`Store::migrate`].

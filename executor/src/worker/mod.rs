@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 use weir_core::dag::Dag;
-use weir_store::{ClaimRequest, ClaimedTask, Store, WorkerInfo};
+use weir_store::{ClaimRequest, ClaimedTask, Store, VersionCache, WorkerInfo};
 
 pub use attempt::AttemptEnd;
 
@@ -47,7 +47,7 @@ struct Running {
 pub struct Worker {
     store: Arc<dyn Store>,
     options: Arc<WorkerOptions>,
-    versions: HashMap<i64, Arc<Dag>>,
+    versions: VersionCache,
 }
 
 impl Worker {
@@ -62,7 +62,7 @@ impl Worker {
         Worker {
             store,
             options: Arc::new(options),
-            versions: HashMap::new(),
+            versions: VersionCache::default(),
         }
     }
 
@@ -159,14 +159,10 @@ impl Worker {
         let claimed = self.store.claim(&request).await?;
         let mut out = Vec::with_capacity(claimed.len());
         for task in claimed {
-            let dag = match self.versions.get(&task.dag_version_id) {
-                Some(dag) => dag.clone(),
-                None => {
-                    let dag = Arc::new(self.store.get_dag_version(task.dag_version_id).await?.dag);
-                    self.versions.insert(task.dag_version_id, dag.clone());
-                    dag
-                }
-            };
+            let dag = self
+                .versions
+                .get(self.store.as_ref(), task.dag_version_id)
+                .await?;
             out.push((task, dag));
         }
         Ok(out)

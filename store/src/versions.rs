@@ -1,10 +1,11 @@
-//! DAG versions are immutable, so each is read from the store once per scheduler.
+//! DAG versions are immutable, so a scheduler or worker reads each from the store once.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use crate::error::Result;
+use crate::store::Store;
 use weir_core::dag::Dag;
-use weir_store::Store;
 
 #[derive(Debug, Default)]
 pub struct VersionCache {
@@ -12,7 +13,7 @@ pub struct VersionCache {
 }
 
 impl VersionCache {
-    pub async fn get(&mut self, store: &dyn Store, version_id: i64) -> anyhow::Result<Arc<Dag>> {
+    pub async fn get(&mut self, store: &dyn Store, version_id: i64) -> Result<Arc<Dag>> {
         if let Some(dag) = self.dags.get(&version_id) {
             return Ok(dag.clone());
         }
