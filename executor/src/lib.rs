@@ -6,6 +6,7 @@
 
 pub mod local;
 pub mod process;
+mod shell_task;
 pub mod worker;
 
 pub use process::{Exit, LogLimits, LogLine, ProcessOutcome, ShellCommand, Stream, run_shell};

@@ -1,16 +1,14 @@
 //! `weir tasks test`: one task, run here and now with its templates rendered and its log on the
 //! terminal, touching no state. How users debug a task before it runs for real.
 
-use std::path::PathBuf;
-
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 use tokio_util::sync::CancellationToken;
 use weir_core::dag::Dag;
 use weir_core::dag::task_types::TaskKind;
-use weir_core::template::render;
 
 use crate::process::{Exit, LogLimits, LogLine, ShellCommand, run_shell};
+use crate::shell_task::shell_command;
 use crate::worker::context::{ContextInputs, build_context, env_for};
 
 pub struct LocalRun {
@@ -65,24 +63,7 @@ pub async fn run_task_locally(
             other.type_name()
         ),
     };
-    let rendered = |key: &str, text: &str| {
-        render(text, &context).map_err(|e| {
-            let hint = if text.contains("outputs.") {
-                " (upstream outputs do not exist in a test: give them with --upstream-output TASK='{...}')"
-            } else {
-                ""
-            };
-            anyhow::anyhow!("template error in `{key}`: {e}{hint}")
-        })
-    };
-    let script = rendered("run", &shell.run)?;
-    let workdir = shell
-        .workdir
-        .as_deref()
-        .map(|w| rendered("workdir", w))
-        .transpose()?
-        .map(PathBuf::from);
-    let mut env = env_for(
+    let env = env_for(
         dag.dag_id.as_str(),
         &run_id,
         &run.task_id,
@@ -90,18 +71,22 @@ pub async fn run_task_locally(
         run.logical_date,
         dag.timezone,
     );
-    for (name, value) in &task.env {
-        env.push((name.clone(), rendered(&format!("env.{name}"), value)?));
-    }
-    let command = ShellCommand {
-        shell: shell.shell.clone(),
-        script,
-        workdir,
+    let command = shell_command(
+        task,
+        shell,
+        &context,
         env,
-        timeout: task.timeout.map(|t| t.as_std()),
-        kill_grace: ShellCommand::DEFAULT_KILL_GRACE,
-        output_dir: std::env::temp_dir(),
-    };
+        ShellCommand::DEFAULT_KILL_GRACE,
+        std::env::temp_dir(),
+    )
+    .map_err(|e| {
+        let hint = if e.reads_outputs {
+            " (upstream outputs do not exist in a test: give them with --upstream-output TASK='{...}')"
+        } else {
+            ""
+        };
+        anyhow::anyhow!("{e}{hint}")
+    })?;
     let (tx, mut rx) = tokio::sync::mpsc::channel::<LogLine>(256);
     let runner = tokio::spawn(run_shell(command, tx, LogLimits::default(), cancel));
     while let Some(line) = rx.recv().await {

@@ -1,20 +1,19 @@
 //! One attempt of one task instance: render, run, report; every write guarded by the lease.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 use weir_core::dag::task_types::{ShellTask, TaskKind};
 use weir_core::dag::{Dag, Task};
-use weir_core::template::render;
 use weir_store::{AttemptOutcome, ClaimedTask, Store, StoreError};
 
 use super::WorkerOptions;
 use super::context::{template_context, weir_env};
 use super::logs::{Attempt, forward_logs};
 use super::retry::persist;
-use crate::process::{Exit, LogLimits, ShellCommand, run_shell};
+use crate::process::{Exit, LogLimits, run_shell};
+use crate::shell_task::shell_command;
 
 /// How an attempt ended, from the worker's side.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -155,37 +154,16 @@ async fn run_shell_task(
         Ok(c) => c,
         Err(e) => return failed(format!("cannot build the template context: {e:#}")),
     };
-    let rendered = |key: &str, text: &str| {
-        render(text, &context).map_err(|e| format!("template error in `{key}`: {e}"))
-    };
-    let script = match rendered("run", &shell.run) {
-        Ok(s) => s,
-        Err(e) => return failed(e),
-    };
-    let workdir = match shell
-        .workdir
-        .as_deref()
-        .map(|w| rendered("workdir", w))
-        .transpose()
-    {
-        Ok(w) => w.map(PathBuf::from),
-        Err(e) => return failed(e),
-    };
-    let mut env = weir_env(claimed, dag.timezone);
-    for (name, value) in &task.env {
-        match rendered(&format!("env.{name}"), value) {
-            Ok(v) => env.push((name.clone(), v)),
-            Err(e) => return failed(e),
-        }
-    }
-    let command = ShellCommand {
-        shell: shell.shell.clone(),
-        script,
-        workdir,
-        env,
-        timeout: task.timeout.map(|t| t.as_std()),
-        kill_grace: options.kill_grace,
-        output_dir: options.output_dir.clone(),
+    let command = match shell_command(
+        task,
+        shell,
+        &context,
+        weir_env(claimed, dag.timezone),
+        options.kill_grace,
+        options.output_dir.clone(),
+    ) {
+        Ok(c) => c,
+        Err(e) => return failed(e.to_string()),
     };
     let (tx, rx) = tokio::sync::mpsc::channel(1024);
     let forwarder = tokio::spawn(forward_logs(
