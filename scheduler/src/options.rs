@@ -5,6 +5,8 @@ use std::time::Duration;
 #[derive(Debug, Clone)]
 pub struct SchedulerOptions {
     pub scheduler_id: String,
+    /// The machine it runs on, as its heartbeat reports it.
+    pub hostname: String,
     pub dags_folder: PathBuf,
     pub paused_on_create: bool,
     /// The fallback poll when no wake-up arrives.

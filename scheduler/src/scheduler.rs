@@ -117,7 +117,6 @@ impl Scheduler {
     /// Runs until `cancel` fires. A failing tick (the database gone, say) is logged and retried
     /// with backoff; it never ends the loop.
     pub async fn run(mut self, cancel: CancellationToken) -> anyhow::Result<()> {
-        let hostname = hostname();
         let mut wakeups = self.store.subscribe();
         let (changes_tx, mut changes_rx) = tokio::sync::mpsc::channel::<()>(1);
         let _watcher = watch_folder(&self.options.dags_folder, changes_tx);
@@ -135,7 +134,7 @@ impl Scheduler {
                 }
                 if last_heartbeat.is_none_or(|t| t.elapsed() >= HEARTBEAT_EVERY) {
                     self.store
-                        .heartbeat_scheduler(&self.options.scheduler_id, &hostname)
+                        .heartbeat_scheduler(&self.options.scheduler_id, &self.options.hostname)
                         .await?;
                     last_heartbeat = Some(Instant::now());
                 }
@@ -193,12 +192,6 @@ async fn settle(wakeups: &mut weir_store::Wakeups) {
             _ => return,
         }
     }
-}
-
-fn hostname() -> String {
-    std::fs::read_to_string("/etc/hostname")
-        .map(|h| h.trim().to_string())
-        .unwrap_or_else(|_| "unknown".into())
 }
 
 /// File events from the DAG folder; the periodic rescan covers what a watcher misses (network

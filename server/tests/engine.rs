@@ -34,6 +34,7 @@ impl Engine {
             store.clone(),
             SchedulerOptions {
                 scheduler_id: "test-scheduler".into(),
+                hostname: "localhost".into(),
                 dags_folder: folder.path().to_path_buf(),
                 paused_on_create: false,
                 poll_interval: Duration::from_millis(200),

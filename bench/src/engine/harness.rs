@@ -44,6 +44,7 @@ impl Engine {
             store.clone(),
             SchedulerOptions {
                 scheduler_id: "bench-scheduler".into(),
+                hostname: "localhost".into(),
                 dags_folder: dags_folder.to_path_buf(),
                 paused_on_create: false,
                 poll_interval: POLL,

@@ -82,6 +82,7 @@ pub fn child(args: IdleArgs) -> anyhow::Result<()> {
             Arc::clone(&store),
             SchedulerOptions {
                 scheduler_id: "bench-idle".into(),
+                hostname: "localhost".into(),
                 dags_folder: args.dags.clone(),
                 paused_on_create: false,
                 poll_interval: Duration::from_secs(1),

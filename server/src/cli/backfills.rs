@@ -87,10 +87,7 @@ pub fn create(config: &Config, args: BackfillArgs) -> anyhow::Result<ExitCode> {
                 to_date: to,
                 max_active_runs: args.max_active_runs,
                 rerun_failed: args.rerun_failed,
-                created_by: format!(
-                    "cli:{}",
-                    std::env::var("USER").unwrap_or_else(|_| "unknown".into())
-                ),
+                created_by: format!("cli:{}", super::runtime::user()),
             })
             .await?;
         println!(

@@ -76,6 +76,11 @@ pub fn hostname() -> String {
         .unwrap_or_else(|| "localhost".into())
 }
 
+/// Who runs this command, for `triggered_by` and `created_by`.
+pub fn user() -> String {
+    std::env::var("USER").unwrap_or_else(|_| "unknown".into())
+}
+
 /// `<role>-<host>-<pid>`: unique per process, readable in logs and the UI.
 pub fn process_id(role: &str) -> String {
     format!("{role}-{}-{}", hostname(), std::process::id())

@@ -80,6 +80,7 @@ pub fn worker(config: &Config, args: &WorkerArgs) -> anyhow::Result<ExitCode> {
 pub fn scheduler_options(config: &Config) -> SchedulerOptions {
     SchedulerOptions {
         scheduler_id: process_id("scheduler"),
+        hostname: hostname(),
         dags_folder: config.dags_folder.clone(),
         paused_on_create: config.scheduler.dags_are_paused_at_creation,
         poll_interval: Duration::from_millis(config.scheduler.poll_interval_ms),

@@ -66,7 +66,7 @@ pub fn trigger(config: &Config, args: TriggerArgs) -> anyhow::Result<ExitCode> {
             run_id: args.run_id.clone(),
             logical_date,
             conf,
-            triggered_by: format!("cli:{}", whoami()),
+            triggered_by: format!("cli:{}", crate::cli::runtime::user()),
         };
         match trigger_run(store.as_ref(), request).await {
             Ok(CreateRun::Created(run)) => {
@@ -109,8 +109,4 @@ pub fn set_paused(config: &Config, dag_id: &str, paused: bool) -> anyhow::Result
         println!("{dag_id} is {}", if paused { "paused" } else { "unpaused" });
         Ok(ExitCode::SUCCESS)
     })
-}
-
-fn whoami() -> String {
-    std::env::var("USER").unwrap_or_else(|_| "unknown".into())
 }
