@@ -32,11 +32,23 @@ pub(crate) struct DagRow {
     next_run_after: Option<Ts>,
     created_at: Ts,
     updated_at: Ts,
+    description: Option<String>,
+    owner: Option<String>,
+    /// A JSON array; NULL for a DAG without a version.
+    tags: Option<String>,
+    schedule: Option<String>,
+    timezone: Option<String>,
 }
 
-impl From<DagRow> for DagRecord {
-    fn from(r: DagRow) -> Self {
-        DagRecord {
+impl TryFrom<DagRow> for DagRecord {
+    type Error = StoreError;
+
+    fn try_from(r: DagRow) -> Result<Self> {
+        let tags = match r.tags.as_deref() {
+            Some(text) => serde_json::from_str(text)?,
+            None => Vec::new(),
+        };
+        Ok(DagRecord {
             dag_id: r.dag_id,
             file: r.file,
             is_paused: r.is_paused,
@@ -48,7 +60,14 @@ impl From<DagRow> for DagRecord {
             next_run_after: r.next_run_after,
             created_at: r.created_at,
             updated_at: r.updated_at,
-        }
+            summary: DagSummary {
+                description: r.description,
+                owner: r.owner,
+                tags,
+                schedule: r.schedule,
+                timezone: r.timezone.unwrap_or_else(|| "UTC".into()),
+            },
+        })
     }
 }
 
@@ -463,4 +482,147 @@ where
     T: TryFrom<R, Error = StoreError>,
 {
     rows.into_iter().map(T::try_from).collect()
+}
+
+fn role(text: &str) -> Result<Role> {
+    Role::parse(text).ok_or_else(|| StoreError::corrupt(format!("role `{text}`")))
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct UserRow {
+    id: i64,
+    username: String,
+    password_hash: String,
+    role: String,
+    created_at: Ts,
+    updated_at: Ts,
+}
+
+impl TryFrom<UserRow> for UserRecord {
+    type Error = StoreError;
+
+    fn try_from(r: UserRow) -> Result<Self> {
+        Ok(UserRecord {
+            id: r.id,
+            username: r.username,
+            password_hash: r.password_hash,
+            role: role(&r.role)?,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct SessionRow {
+    #[sqlx(flatten)]
+    user: UserRow,
+    csrf_token: String,
+    session_created_at: Ts,
+    expires_at: Ts,
+}
+
+impl TryFrom<SessionRow> for SessionRecord {
+    type Error = StoreError;
+
+    fn try_from(r: SessionRow) -> Result<Self> {
+        Ok(SessionRecord {
+            user: r.user.try_into()?,
+            csrf_token: r.csrf_token,
+            created_at: r.session_created_at,
+            expires_at: r.expires_at,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct ApiTokenRow {
+    id: i64,
+    name: String,
+    prefix: String,
+    role: String,
+    created_by: Option<String>,
+    created_at: Ts,
+    expires_at: Option<Ts>,
+    last_used_at: Option<Ts>,
+    revoked_at: Option<Ts>,
+}
+
+impl TryFrom<ApiTokenRow> for ApiTokenRecord {
+    type Error = StoreError;
+
+    fn try_from(r: ApiTokenRow) -> Result<Self> {
+        Ok(ApiTokenRecord {
+            id: r.id,
+            name: r.name,
+            prefix: r.prefix,
+            role: role(&r.role)?,
+            created_by: r.created_by,
+            created_at: r.created_at,
+            expires_at: r.expires_at,
+            last_used_at: r.last_used_at,
+            revoked_at: r.revoked_at,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct RecentRunRow {
+    dag_id: String,
+    run_id: String,
+    state: String,
+    logical_date: Ts,
+}
+
+impl TryFrom<RecentRunRow> for RecentRun {
+    type Error = StoreError;
+
+    fn try_from(r: RecentRunRow) -> Result<Self> {
+        Ok(RecentRun {
+            dag_id: r.dag_id,
+            run_id: r.run_id,
+            state: run_state(&r.state)?,
+            logical_date: r.logical_date,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct DagVersionInfoRow {
+    id: i64,
+    dag_id: String,
+    version: i32,
+    content_hash: String,
+    git_commit: Option<String>,
+    created_at: Ts,
+}
+
+impl From<DagVersionInfoRow> for DagVersionInfo {
+    fn from(r: DagVersionInfoRow) -> Self {
+        DagVersionInfo {
+            id: r.id,
+            dag_id: r.dag_id,
+            version: r.version,
+            content_hash: r.content_hash,
+            git_commit: r.git_commit,
+            created_at: r.created_at,
+        }
+    }
+}
+
+/// Counts by state, parsed.
+pub(crate) fn state_counts(
+    runs: Vec<(String, i64)>,
+    task_instances: Vec<(String, i64)>,
+) -> Result<StateCounts> {
+    Ok(StateCounts {
+        runs: runs
+            .into_iter()
+            .map(|(s, n)| Ok((run_state(&s)?, n)))
+            .collect::<Result<_>>()?,
+        task_instances: task_instances
+            .into_iter()
+            .map(|(s, n)| Ok((task_state(&s)?, n)))
+            .collect::<Result<_>>()?,
+    })
 }

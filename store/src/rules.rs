@@ -131,3 +131,31 @@ pub(crate) fn unchanged(state: &SyncState, dag: &Dag) -> Option<DagSync> {
         _ => None,
     }
 }
+
+/// A user marks task instances `success` or `failed`, nothing else.
+pub(crate) fn check_mark(to: TaskState) -> Result<()> {
+    if matches!(to, TaskState::Success | TaskState::Failed) {
+        Ok(())
+    } else {
+        Err(StoreError::Invalid(format!(
+            "task instances can be marked success or failed, not {to}"
+        )))
+    }
+}
+
+/// The DAG list's text filter as both backends compare it: trimmed, lower-case, None if empty.
+pub(crate) fn text_filter(text: Option<&str>) -> Option<String> {
+    text.map(|t| t.trim().to_lowercase())
+        .filter(|t| !t.is_empty())
+}
+
+/// `default_pool` is where tasks without a pool go: it cannot be deleted.
+pub(crate) fn check_pool_deletable(name: &str) -> Result<()> {
+    if name == "default_pool" {
+        return Err(StoreError::Invalid(
+            "`default_pool` holds every task without a pool and cannot be deleted; set its slots instead"
+                .into(),
+        ));
+    }
+    Ok(())
+}

@@ -254,4 +254,96 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         run_pk: i64,
         since: DateTime<Utc>,
     ) -> Result<Vec<TaskInstanceRecord>>;
+    // ---- lists for the API and the dashboard ----------------------------------------------
+
+    /// A page of DAGs (by id) that match the filter, with each one's latest version summary,
+    /// and how many match in all.
+    async fn list_dags_page(&self, query: &DagQuery) -> Result<(Vec<DagRecord>, i64)>;
+
+    /// The `per_dag` newest runs (by logical date) of each of the given DAGs.
+    async fn recent_runs(&self, dag_ids: &[String], per_dag: i64) -> Result<Vec<RecentRun>>;
+
+    /// A DAG's versions, newest first, without their source.
+    async fn list_dag_versions(&self, dag_id: &str) -> Result<Vec<DagVersionInfo>>;
+
+    /// A page of runs (of one DAG or all, in one state or any), newest logical date first, and
+    /// how many match in all.
+    async fn list_runs_page(&self, query: &RunQuery) -> Result<(Vec<RunRecord>, i64)>;
+
+    /// The task instances of several runs at once (a grid's page of runs), by run then id.
+    async fn task_instances_of_runs(&self, run_pks: &[i64]) -> Result<Vec<TaskInstanceRecord>>;
+
+    /// A user marks task instances of a run `success` or `failed` (`Invalid` for any other
+    /// state), whatever state they are in; a running attempt is fenced off (its lease token
+    /// changes, so its worker can write nothing more) and ends with `reason`. A finished run goes
+    /// back to `running` so that the scheduler settles it again. Returns how many changed.
+    async fn mark_task_instances(
+        &self,
+        run_pk: i64,
+        task_ids: &[String],
+        to: TaskState,
+        reason: &str,
+    ) -> Result<u64>;
+
+    /// Deletes a pool; `Invalid` for `default_pool`, whether it existed otherwise.
+    async fn delete_pool(&self, name: &str) -> Result<bool>;
+
+    /// How many runs and task instances are in each state (the states with none are left out).
+    async fn count_states(&self) -> Result<StateCounts>;
+
+    /// Task instances that started at or after `since`, oldest start first, at most `limit`:
+    /// how the metrics learn scheduler and pickup delays without rereading history.
+    async fn task_instances_started_since(
+        &self,
+        since: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<TaskInstanceRecord>>;
+
+    /// Running task instances per worker id.
+    async fn running_by_worker(&self) -> Result<Vec<(String, i64)>>;
+
+    // ---- users, API tokens, sessions ------------------------------------------------------
+
+    /// `Conflict` if the username is taken.
+    async fn create_user(&self, user: &NewUser) -> Result<UserRecord>;
+
+    async fn get_user(&self, username: &str) -> Result<Option<UserRecord>>;
+
+    async fn list_users(&self) -> Result<Vec<UserRecord>>;
+
+    /// Sets a user's password hash and role; `NotFound` if there is no such user. Ends the
+    /// user's sessions when the password changes.
+    async fn update_user(&self, username: &str, password_hash: &str, role: Role) -> Result<()>;
+
+    /// Deletes a user and their sessions; whether there was one.
+    async fn delete_user(&self, username: &str) -> Result<bool>;
+
+    async fn create_api_token(&self, token: &NewApiToken) -> Result<ApiTokenRecord>;
+
+    /// The token with this hash, revoked or expired included (the caller decides).
+    async fn find_api_token(&self, token_hash: &str) -> Result<Option<ApiTokenRecord>>;
+
+    /// Records that a token was used (callers throttle this: it is a write).
+    async fn touch_api_token(&self, id: i64, at: DateTime<Utc>) -> Result<()>;
+
+    /// Every token, newest first.
+    async fn list_api_tokens(&self) -> Result<Vec<ApiTokenRecord>>;
+
+    /// Revokes a token; whether it was live before.
+    async fn revoke_api_token(&self, id: i64) -> Result<bool>;
+
+    async fn create_session(&self, session: &NewSession) -> Result<()>;
+
+    /// The session with this hash and its user, if it has not expired at `now`.
+    async fn get_session(
+        &self,
+        session_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<SessionRecord>>;
+
+    /// Ends a session (logout); whether it existed.
+    async fn delete_session(&self, session_hash: &str) -> Result<bool>;
+
+    /// Deletes sessions that expired before `now`; returns how many.
+    async fn delete_expired_sessions(&self, now: DateTime<Utc>) -> Result<u64>;
 }

@@ -30,6 +30,19 @@ pub struct DagRecord {
     pub next_run_after: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// The latest version's summary, for lists that do not read the DAG itself.
+    pub summary: DagSummary,
+}
+
+/// What a DAG list shows of a DAG's latest version.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DagSummary {
+    pub description: Option<String>,
+    pub owner: Option<String>,
+    pub tags: Vec<String>,
+    /// The schedule as written (`0 2 * * *`, `@daily`), None for manual-only DAGs.
+    pub schedule: Option<String>,
+    pub timezone: String,
 }
 
 /// One stored version of a DAG, with the DAG read back from its serialized form.

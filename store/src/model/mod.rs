@@ -1,13 +1,17 @@
 //! The values the store takes and gives: plain data, one file per area.
 
+mod auth;
 mod backfills;
 mod dags;
+mod pages;
 mod runs;
 mod tasks;
 mod workers;
 
+pub use auth::{ApiTokenRecord, NewApiToken, NewSession, NewUser, Role, SessionRecord, UserRecord};
 pub use backfills::{BackfillRecord, BackfillState, NewBackfill};
-pub use dags::{DagRecord, DagSync, DagVersionRecord, ImportErrorRecord};
+pub use dags::{DagRecord, DagSummary, DagSync, DagVersionRecord, ImportErrorRecord};
+pub use pages::{DagQuery, DagVersionInfo, RecentRun, RunQuery, StateCounts};
 pub use runs::{CreateRun, DataInterval, NewRun, NewTaskInstance, RunRecord, RunType};
 pub use tasks::{
     AttemptOutcome, AttemptRecord, ClaimRequest, ClaimedTask, LogLine, LogRecord, LogStream,

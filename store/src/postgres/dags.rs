@@ -10,7 +10,7 @@ use super::found;
 use crate::clock;
 use crate::error::{Result, StoreError};
 use crate::model::{DagRecord, DagSync, DagVersionRecord, DataInterval, ImportErrorRecord};
-use crate::rows::{DagRow, DagVersionRow, ImportErrorRow};
+use crate::rows::{DagRow, DagVersionRow, ImportErrorRow, convert};
 use crate::rules::{SyncState, unchanged};
 
 const INSERT_IF_ABSENT: &str = include_str!("queries/dags/insert_if_absent.sql");
@@ -80,6 +80,11 @@ pub(super) async fn sync_dag(
                 .bind(dag_json)
                 .bind(git_commit)
                 .bind(now)
+                .bind(dag.description.as_deref())
+                .bind(dag.owner.as_deref())
+                .bind(serde_json::to_string(&dag.tags)?)
+                .bind(dag.schedule.source())
+                .bind(dag.timezone.name())
                 .fetch_one(&mut *tx)
                 .await?;
             DagSync {
@@ -124,12 +129,12 @@ pub(super) async fn get(pool: &PgPool, dag_id: &str) -> Result<Option<DagRecord>
         .bind(dag_id)
         .fetch_optional(pool)
         .await?;
-    Ok(row.map(DagRecord::from))
+    row.map(DagRecord::try_from).transpose()
 }
 
 pub(super) async fn list(pool: &PgPool) -> Result<Vec<DagRecord>> {
     let rows: Vec<DagRow> = sqlx::query_as(LIST).fetch_all(pool).await?;
-    Ok(rows.into_iter().map(DagRecord::from).collect())
+    convert(rows)
 }
 
 pub(super) async fn get_version(pool: &PgPool, version_id: i64) -> Result<DagVersionRecord> {

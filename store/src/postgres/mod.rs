@@ -4,12 +4,14 @@
 //! state changes) or one short transaction; none holds a transaction while a task runs. The SQL
 //! is in `queries/`, one statement per file, loaded with `include_str!`.
 
+mod auth;
 mod backfills;
 mod claim;
 mod dags;
 mod leases;
 mod listener;
 mod logs;
+mod pages;
 mod runs;
 mod tasks;
 mod workers;
@@ -355,6 +357,116 @@ impl Store for PgStore {
 
     async fn adopt_run(&self, run_pk: i64, backfill_id: i64) -> Result<bool> {
         backfills::adopt_run(&self.pool, run_pk, backfill_id).await
+    }
+
+    async fn list_dags_page(&self, query: &DagQuery) -> Result<(Vec<DagRecord>, i64)> {
+        pages::dags_page(&self.pool, query).await
+    }
+
+    async fn recent_runs(&self, dag_ids: &[String], per_dag: i64) -> Result<Vec<RecentRun>> {
+        pages::recent_runs(&self.pool, dag_ids, per_dag).await
+    }
+
+    async fn list_dag_versions(&self, dag_id: &str) -> Result<Vec<DagVersionInfo>> {
+        pages::dag_versions(&self.pool, dag_id).await
+    }
+
+    async fn list_runs_page(&self, query: &RunQuery) -> Result<(Vec<RunRecord>, i64)> {
+        pages::runs_page(&self.pool, query).await
+    }
+
+    async fn task_instances_of_runs(&self, run_pks: &[i64]) -> Result<Vec<TaskInstanceRecord>> {
+        pages::task_instances_of_runs(&self.pool, run_pks).await
+    }
+
+    async fn mark_task_instances(
+        &self,
+        run_pk: i64,
+        task_ids: &[String],
+        to: TaskState,
+        reason: &str,
+    ) -> Result<u64> {
+        pages::mark_task_instances(&self.pool, run_pk, task_ids, to, reason).await
+    }
+
+    async fn delete_pool(&self, name: &str) -> Result<bool> {
+        workers::delete_pool(&self.pool, name).await
+    }
+
+    async fn count_states(&self) -> Result<StateCounts> {
+        pages::count_states(&self.pool).await
+    }
+
+    async fn task_instances_started_since(
+        &self,
+        since: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<TaskInstanceRecord>> {
+        pages::started_since(&self.pool, since, limit).await
+    }
+
+    async fn running_by_worker(&self) -> Result<Vec<(String, i64)>> {
+        pages::running_by_worker(&self.pool).await
+    }
+
+    async fn create_user(&self, user: &NewUser) -> Result<UserRecord> {
+        auth::create_user(&self.pool, user).await
+    }
+
+    async fn get_user(&self, username: &str) -> Result<Option<UserRecord>> {
+        auth::get_user(&self.pool, username).await
+    }
+
+    async fn list_users(&self) -> Result<Vec<UserRecord>> {
+        auth::list_users(&self.pool).await
+    }
+
+    async fn update_user(&self, username: &str, password_hash: &str, role: Role) -> Result<()> {
+        auth::update_user(&self.pool, username, password_hash, role).await
+    }
+
+    async fn delete_user(&self, username: &str) -> Result<bool> {
+        auth::delete_user(&self.pool, username).await
+    }
+
+    async fn create_api_token(&self, token: &NewApiToken) -> Result<ApiTokenRecord> {
+        auth::create_token(&self.pool, token).await
+    }
+
+    async fn find_api_token(&self, token_hash: &str) -> Result<Option<ApiTokenRecord>> {
+        auth::find_token(&self.pool, token_hash).await
+    }
+
+    async fn touch_api_token(&self, id: i64, at: DateTime<Utc>) -> Result<()> {
+        auth::touch_token(&self.pool, id, at).await
+    }
+
+    async fn list_api_tokens(&self) -> Result<Vec<ApiTokenRecord>> {
+        auth::list_tokens(&self.pool).await
+    }
+
+    async fn revoke_api_token(&self, id: i64) -> Result<bool> {
+        auth::revoke_token(&self.pool, id).await
+    }
+
+    async fn create_session(&self, session: &NewSession) -> Result<()> {
+        auth::create_session(&self.pool, session).await
+    }
+
+    async fn get_session(
+        &self,
+        session_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<SessionRecord>> {
+        auth::get_session(&self.pool, session_hash, now).await
+    }
+
+    async fn delete_session(&self, session_hash: &str) -> Result<bool> {
+        auth::delete_session(&self.pool, session_hash).await
+    }
+
+    async fn delete_expired_sessions(&self, now: DateTime<Utc>) -> Result<u64> {
+        auth::delete_expired_sessions(&self.pool, now).await
     }
 }
 

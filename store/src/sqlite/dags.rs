@@ -8,7 +8,7 @@ use super::{SqliteStore, found, json_list, ts, ts_opt};
 use crate::clock;
 use crate::error::{Result, StoreError};
 use crate::model::{DagRecord, DagSync, DagVersionRecord, DataInterval, ImportErrorRecord};
-use crate::rows::{DagRow, DagVersionRow, ImportErrorRow};
+use crate::rows::{DagRow, DagVersionRow, ImportErrorRow, convert};
 use crate::rules::{SyncState, unchanged};
 
 const INSERT_IF_ABSENT: &str = include_str!("queries/dags/insert_if_absent.sql");
@@ -76,6 +76,11 @@ pub(super) async fn sync_dag(
                 .bind(serde_json::to_string(dag)?)
                 .bind(git_commit)
                 .bind(&now)
+                .bind(dag.description.as_deref())
+                .bind(dag.owner.as_deref())
+                .bind(serde_json::to_string(&dag.tags)?)
+                .bind(dag.schedule.source())
+                .bind(dag.timezone.name())
                 .fetch_one(&mut *tx)
                 .await?;
             DagSync {
@@ -120,12 +125,12 @@ pub(super) async fn get(db: &SqliteStore, dag_id: &str) -> Result<Option<DagReco
         .bind(dag_id)
         .fetch_optional(&db.reader)
         .await?;
-    Ok(row.map(DagRecord::from))
+    row.map(DagRecord::try_from).transpose()
 }
 
 pub(super) async fn list(db: &SqliteStore) -> Result<Vec<DagRecord>> {
     let rows: Vec<DagRow> = sqlx::query_as(LIST).fetch_all(&db.reader).await?;
-    Ok(rows.into_iter().map(DagRecord::from).collect())
+    convert(rows)
 }
 
 pub(super) async fn get_version(db: &SqliteStore, version_id: i64) -> Result<DagVersionRecord> {

@@ -13,6 +13,7 @@ const HEARTBEAT_SCHEDULER: &str = include_str!("queries/schedulers/heartbeat.sql
 const LIST_SCHEDULERS: &str = include_str!("queries/schedulers/list.sql");
 const UPSERT_POOL: &str = include_str!("queries/pools/upsert.sql");
 const LIST_POOLS: &str = include_str!("queries/pools/list.sql");
+const DELETE_POOL: &str = include_str!("queries/pools/delete.sql");
 
 pub(super) async fn heartbeat_worker(db: &SqliteStore, worker: &WorkerInfo) -> Result<()> {
     sqlx::query(HEARTBEAT_WORKER)
@@ -72,4 +73,13 @@ pub(super) async fn upsert_pool(
 pub(super) async fn list_pools(db: &SqliteStore) -> Result<Vec<PoolRecord>> {
     let rows: Vec<PoolRow> = sqlx::query_as(LIST_POOLS).fetch_all(&db.reader).await?;
     Ok(rows.into_iter().map(PoolRecord::from).collect())
+}
+
+pub(super) async fn delete_pool(db: &SqliteStore, name: &str) -> Result<bool> {
+    crate::rules::check_pool_deletable(name)?;
+    let done = sqlx::query(DELETE_POOL)
+        .bind(name)
+        .execute(&db.writer)
+        .await?;
+    Ok(done.rows_affected() > 0)
 }

@@ -4,10 +4,12 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod auth;
 mod backfills;
 mod claims;
 mod dags;
 mod leases;
+mod pages;
 mod runs;
 mod tasks;
 mod wakeups;
@@ -77,4 +79,13 @@ conformance! {
     backfills::backfill_states_move_only_from_running,
     backfills::runs_between_includes_both_ends,
     backfills::a_run_is_adopted_exactly_once,
+    pages::dag_pages_filter_by_tag_paused_and_text_with_a_total,
+    pages::recent_runs_and_run_pages_are_newest_first,
+    pages::dag_versions_are_listed_newest_first,
+    pages::marking_fences_out_the_running_attempt_and_reopens_the_run,
+    pages::counts_delays_and_running_per_worker_are_reported,
+    pages::pools_are_deleted_but_not_the_default,
+    auth::users_are_created_updated_and_unique,
+    auth::tokens_are_found_by_hash_and_revoked,
+    auth::sessions_expire_and_end_with_the_password,
 }

@@ -1,4 +1,5 @@
--- ?1 dag_id, ?2 version, ?3 content_hash, ?4 source, ?5 dag_json, ?6 git_commit, ?7 now
-INSERT INTO dag_versions (dag_id, version, content_hash, source, dag_json, git_commit, created_at)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+-- ?1 dag_id, ?2 version, ?3 content_hash, ?4 source, ?5 dag_json, ?6 git_commit, ?7 now,
+-- ?8 description, ?9 owner, ?10 tags (JSON text), ?11 schedule, ?12 timezone
+INSERT INTO dag_versions (dag_id, version, content_hash, source, dag_json, git_commit, created_at, description, owner, tags, schedule, timezone)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
 RETURNING id

@@ -1,0 +1,2 @@
+-- $1 user id
+DELETE FROM sessions WHERE user_id = $1

@@ -1,0 +1,1 @@
+SELECT id, name, prefix, role, created_by, created_at, expires_at, last_used_at, revoked_at FROM api_tokens ORDER BY id DESC

@@ -1,0 +1,1 @@
+SELECT id, username, password_hash, role, created_at, updated_at FROM users ORDER BY username

@@ -1,0 +1,2 @@
+-- ?1 now
+DELETE FROM sessions WHERE expires_at <= ?1

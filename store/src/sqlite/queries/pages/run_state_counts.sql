@@ -1,0 +1,1 @@
+SELECT state, count(*) FROM dag_runs GROUP BY state

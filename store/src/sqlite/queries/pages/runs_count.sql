@@ -1,0 +1,2 @@
+-- ?1 dag_id or NULL, ?2 state or NULL
+SELECT count(*) FROM dag_runs WHERE (?1 IS NULL OR dag_id = ?1) AND (?2 IS NULL OR state = ?2)

@@ -1,0 +1,5 @@
+-- ?1 run pks (JSON array)
+SELECT id, run_pk, dag_id, task_id, state, try_number, max_tries, priority, pool, queue, retry_at, lease_token, worker_id, lease_expires_at, reason, created_at, scheduled_at, queued_at, claimed_at, started_at, finished_at
+FROM task_instances
+WHERE run_pk IN (SELECT value FROM json_each(?1))
+ORDER BY run_pk, id

@@ -1,0 +1,1 @@
+SELECT state, count(*) FROM task_instances GROUP BY state

@@ -1,0 +1,2 @@
+-- ?1 name
+DELETE FROM pools WHERE name = ?1
