@@ -2,16 +2,15 @@
 
 use std::process::ExitCode;
 
-use anyhow::{Context, bail};
+use anyhow::bail;
 use clap::Subcommand;
-use weir_core::timetable::{Schedule, parse_date_in_tz};
-use weir_scheduler::{MAX_BACKFILL_RUNS, backfill_dates};
-use weir_store::{BackfillState, NewBackfill};
+use weir_store::BackfillState;
 
 use super::dags::sync_folder;
 use super::runtime::{block_on, open_store};
 use super::table;
 use crate::config::Config;
+use crate::ops::{BackfillSpec, create_backfill};
 
 #[derive(clap::Args, Debug)]
 pub struct BackfillArgs {
@@ -39,70 +38,25 @@ pub enum BackfillsCommand {
 }
 
 pub fn create(config: &Config, args: BackfillArgs) -> anyhow::Result<ExitCode> {
-    if args.max_active_runs < 1 {
-        bail!("--max-active-runs must be at least 1");
-    }
     block_on(async {
         let store = open_store(config).await?;
         sync_folder(store.as_ref(), config).await?;
-        let record = store
-            .get_dag(&args.dag_id)
-            .await?
-            .with_context(|| format!("no DAG `{}` (`weir dags list` shows them)", args.dag_id))?;
-        let version = record
-            .latest_version_id
-            .with_context(|| format!("DAG `{}` has no loadable version", args.dag_id))?;
-        let dag = store.get_dag_version(version).await?.dag;
-        if !matches!(dag.schedule, Schedule::Cron(_)) {
-            bail!(
-                "DAG `{}` has no cron schedule, so it has no intervals to backfill; trigger runs with `weir dags trigger --logical-date` instead",
-                args.dag_id
-            );
-        }
-        let from = parse_date_in_tz(&args.from, dag.timezone)
-            .map_err(|e| anyhow::anyhow!("--from: {e}"))?;
-        let to =
-            parse_date_in_tz(&args.to, dag.timezone).map_err(|e| anyhow::anyhow!("--to: {e}"))?;
-        if to < from {
-            bail!("--to ({}) is before --from ({})", args.to, args.from);
-        }
-        let dates = backfill_dates(&dag.timetable(), from, to);
-        if dates.len() > MAX_BACKFILL_RUNS {
-            bail!(
-                "the range holds more than {MAX_BACKFILL_RUNS} runs; split it into several backfills"
-            );
-        }
-        if dates.is_empty() {
-            bail!(
-                "no scheduled interval of `{}` starts between {} and {}",
-                args.dag_id,
-                args.from,
-                args.to
-            );
-        }
-        let backfill = store
-            .create_backfill(&NewBackfill {
-                dag_id: args.dag_id.clone(),
-                from_date: from,
-                to_date: to,
-                max_active_runs: args.max_active_runs,
-                rerun_failed: args.rerun_failed,
-                created_by: format!("cli:{}", super::runtime::user()),
-            })
-            .await?;
+        let spec = BackfillSpec {
+            dag_id: args.dag_id.clone(),
+            from: args.from.clone(),
+            to: args.to.clone(),
+            max_active_runs: args.max_active_runs,
+            rerun_failed: args.rerun_failed,
+            created_by: format!("cli:{}", super::runtime::user()),
+        };
+        let (backfill, runs) = create_backfill(store.as_ref(), &spec).await?;
         println!(
             "backfill {} of {}: {} runs, logical dates {} .. {}, {} at a time; the scheduler runs it (`weir backfills list`)",
             backfill.id,
             args.dag_id,
-            dates.len(),
-            dates
-                .first()
-                .map(|d| d.logical_date.to_rfc3339())
-                .unwrap_or_default(),
-            dates
-                .last()
-                .map(|d| d.logical_date.to_rfc3339())
-                .unwrap_or_default(),
+            runs,
+            backfill.from_date.to_rfc3339(),
+            backfill.to_date.to_rfc3339(),
             args.max_active_runs
         );
         Ok(ExitCode::SUCCESS)

@@ -1,5 +1,6 @@
 //! The command line: parsing and dispatch. Each subcommand lives in its own file.
 
+mod access;
 mod backfills;
 mod dags;
 mod runs;
@@ -40,8 +41,11 @@ pub enum Command {
     Dags(dags::DagsCommand),
     /// Print the effective configuration (defaults, weir.toml, WEIR_* variables), secrets masked.
     Config,
-    /// Scheduler and a worker in one process, on SQLite by default: Weir on a laptop.
+    /// Scheduler, a worker and the web server in one process, on SQLite by default: Weir on a
+    /// laptop. Creates an `admin` user with a random password on first start.
     Standalone,
+    /// Serve the REST API and the dashboard (host and port from the configuration).
+    Server,
     /// Run a scheduler (any number may share one PostgreSQL).
     Scheduler,
     /// Run a worker that claims task instances from the given queues.
@@ -58,6 +62,12 @@ pub enum Command {
     /// The database.
     #[command(subcommand)]
     Db(DbCommand),
+    /// Dashboard users.
+    #[command(subcommand)]
+    Users(access::UsersCommand),
+    /// API tokens.
+    #[command(subcommand)]
+    Tokens(access::TokensCommand),
 }
 
 #[derive(Subcommand, Debug)]
@@ -90,7 +100,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
     let long_running = matches!(
         cli.command,
-        Command::Standalone | Command::Scheduler | Command::Worker(_)
+        Command::Standalone | Command::Server | Command::Scheduler | Command::Worker(_)
     );
     if long_running || matches!(cli.command, Command::Db(_)) {
         crate::telemetry::init(config.log_format);
@@ -102,6 +112,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Standalone => serve::standalone(&config),
+        Command::Server => serve::server(&config),
+        Command::Users(cmd) => access::users(&config, cmd),
+        Command::Tokens(cmd) => access::tokens(&config, cmd),
         Command::Scheduler => serve::scheduler(&config),
         Command::Worker(args) => serve::worker(&config, &args),
         Command::Runs(cmd) => runs::run(&config, cmd),

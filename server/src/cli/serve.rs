@@ -10,7 +10,10 @@ use weir_scheduler::{Scheduler, SchedulerOptions};
 use weir_store::Store;
 
 use super::runtime::{block_on, hostname, open_store, process_id, shutdown_signal};
+use crate::app::AppState;
+use crate::auth::bootstrap::{AdminLogin, ensure_admin};
 use crate::config::Config;
+use anyhow::Context;
 
 #[derive(Args, Debug, Default)]
 pub struct WorkerArgs {
@@ -44,17 +47,55 @@ pub fn standalone(config: &Config) -> anyhow::Result<ExitCode> {
                 scan.import_errors
             );
         }
+        let listener = bind(config).await?;
+        let address = listener.local_addr()?;
+        match ensure_admin(store.as_ref(), &config.home).await? {
+            AdminLogin::Created { password, file } => eprintln!(
+                "Dashboard: http://{address}/  user: admin  password: {password}\n(shown once; also kept in {})",
+                file.display()
+            ),
+            AdminLogin::Exists { file: Some(file) } => eprintln!(
+                "Dashboard: http://{address}/  (the admin password is in {})",
+                file.display()
+            ),
+            AdminLogin::Exists { file: None } => {
+                eprintln!("Dashboard: http://{address}/  (log in with your Weir user)")
+            }
+        }
         let worker = Worker::new(
             store.clone(),
             worker_options(config, &WorkerArgs::default()),
         );
+        let state = AppState::new(store.clone(), config.clone());
         let scheduler_task = tokio::spawn(scheduler.run(shutdown.clone()));
         let worker_task = tokio::spawn(worker.run(shutdown.clone()));
-        let (s, w) = tokio::join!(scheduler_task, worker_task);
+        let server_task = tokio::spawn(crate::app::serve(state, listener, shutdown.clone()));
+        let (s, w, h) = tokio::join!(scheduler_task, worker_task, server_task);
         s??;
         w??;
+        h??;
         Ok(ExitCode::SUCCESS)
     })
+}
+
+pub fn server(config: &Config) -> anyhow::Result<ExitCode> {
+    block_on(async {
+        let store = open_store(config).await?;
+        let listener = bind(config).await?;
+        eprintln!("Weir server: http://{}/", listener.local_addr()?);
+        let state = AppState::new(store, config.clone());
+        crate::app::serve(state, listener, shutdown_signal()).await?;
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+async fn bind(config: &Config) -> anyhow::Result<tokio::net::TcpListener> {
+    let address = format!("{}:{}", config.host, config.port);
+    tokio::net::TcpListener::bind(&address)
+        .await
+        .with_context(|| {
+            format!("cannot listen on {address}: is another Weir running? (set WEIR_PORT to use another port)")
+        })
 }
 
 pub fn scheduler(config: &Config) -> anyhow::Result<ExitCode> {

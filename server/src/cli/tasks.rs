@@ -1,14 +1,12 @@
 //! `weir tasks clear`: run task instances again.
 
-use std::collections::HashSet;
 use std::process::ExitCode;
 
-use anyhow::bail;
 use clap::Subcommand;
-use weir_core::state::TaskState;
 
 use super::runtime::{block_on, open_store};
 use crate::config::Config;
+use crate::ops::{ClearSpec, clear_task_instances};
 
 #[derive(Subcommand, Debug)]
 pub enum TasksCommand {
@@ -67,38 +65,14 @@ fn clear(
 ) -> anyhow::Result<ExitCode> {
     block_on(async {
         let store = open_store(config).await?;
-        let Some(run) = store.get_run(dag_id, run_id).await? else {
-            bail!("no run `{run_id}` of DAG `{dag_id}`");
+        let spec = ClearSpec {
+            dag_id: dag_id.into(),
+            run_id: run_id.into(),
+            task_ids: tasks.to_vec(),
+            downstream,
+            failed_only,
         };
-        let dag = store.get_dag_version(run.dag_version_id).await?.dag;
-        for t in tasks {
-            if dag.task(t).is_none() {
-                bail!("DAG `{dag_id}` has no task `{t}` in the version this run used");
-            }
-        }
-        let mut chosen: HashSet<String> = if tasks.is_empty() {
-            dag.tasks.iter().map(|t| t.task_id.to_string()).collect()
-        } else {
-            tasks.iter().cloned().collect()
-        };
-        if downstream {
-            // Tasks are in topological order, so one pass collects every descendant.
-            for task in &dag.tasks {
-                if task.needs.iter().any(|n| chosen.contains(n.as_str())) {
-                    chosen.insert(task.task_id.to_string());
-                }
-            }
-        }
-        let tis = store.task_instances(run.id).await?;
-        let selected: Vec<String> = tis
-            .iter()
-            .filter(|t| chosen.contains(&t.task_id))
-            .filter(|t| {
-                !failed_only || matches!(t.state, TaskState::Failed | TaskState::UpstreamFailed)
-            })
-            .map(|t| t.task_id.clone())
-            .collect();
-        let cleared = store.clear_task_instances(run.id, &selected).await?;
+        let cleared = clear_task_instances(store.as_ref(), &spec).await?;
         println!("cleared {cleared} task instance(s) of {dag_id} {run_id}");
         Ok(ExitCode::SUCCESS)
     })

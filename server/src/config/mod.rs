@@ -27,6 +27,33 @@ pub struct Config {
     pub log_format: LogFormat,
     pub scheduler: SchedulerConfig,
     pub worker: WorkerConfig,
+    pub server: ServerConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerConfig {
+    /// Serve /metrics without authentication (for a Prometheus that has no token).
+    pub public_metrics: bool,
+    /// The session cookie's `Secure` flag: `auto` sets it unless the server listens on a
+    /// loopback address (browsers treat http://127.0.0.1 as secure), `always`, or `never`.
+    pub cookie_secure: CookieSecure,
+    /// How long a dashboard login lasts.
+    pub session_ttl: Duration,
+    /// The largest request body accepted, in bytes.
+    pub max_body_bytes: usize,
+    /// How long a checked API token is trusted before it is looked up again (a revoked token
+    /// stops working within this time).
+    pub token_cache_ttl: Duration,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum CookieSecure {
+    #[default]
+    Auto,
+    Always,
+    Never,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
@@ -72,6 +99,7 @@ impl Default for Config {
             log_format: LogFormat::Text,
             scheduler: SchedulerConfig::default(),
             worker: WorkerConfig::default(),
+            server: ServerConfig::default(),
         }
     }
 }
@@ -83,6 +111,18 @@ impl Default for SchedulerConfig {
             poll_interval_ms: 1_000,
             dag_rescan_interval: Duration::from_secs(30),
             dags_are_paused_at_creation: true,
+        }
+    }
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            public_metrics: false,
+            cookie_secure: CookieSecure::Auto,
+            session_ttl: Duration::from_secs(12 * 3600),
+            max_body_bytes: 1024 * 1024,
+            token_cache_ttl: Duration::from_secs(5),
         }
     }
 }
