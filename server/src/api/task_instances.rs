@@ -45,8 +45,8 @@ pub async fn find_task_instance(
     run_id: &str,
     task_id: &str,
 ) -> ApiResult<TaskInstanceRecord> {
-    let run = find_run(state, dag_id, run_id).await?;
     check_id("task", task_id)?;
+    let run = find_run(state, dag_id, run_id).await?;
     state
         .store
         .task_instances(run.id)
