@@ -118,3 +118,21 @@ fn printable(message: &str) -> String {
         })
         .collect()
 }
+
+/// A page of a list that is read whole (a run's task instances, pools, workers...): small
+/// enough to slice in memory, paginated like every other list.
+pub fn paginate<T>(items: Vec<T>, params: PageParams) -> Result<super::views::Page<T>, ApiError> {
+    let (limit, offset) = params.resolve()?;
+    let total = items.len() as i64;
+    let items = items
+        .into_iter()
+        .skip(offset as usize)
+        .take(limit as usize)
+        .collect();
+    Ok(super::views::Page {
+        items,
+        total,
+        limit,
+        offset,
+    })
+}

@@ -12,7 +12,7 @@ use utoipa::IntoParams;
 use weir_core::state::TaskState;
 use weir_store::TaskInstanceRecord;
 
-use super::extract::{ApiQuery, check_id};
+use super::extract::{ApiQuery, PageParams, check_id, paginate};
 use super::problem::Problem;
 use super::problem::{ApiError, ApiResult};
 use super::runs::find_run;
@@ -22,20 +22,22 @@ use crate::auth::ApiUser;
 
 /// Every task instance of a run, in the DAG's order.
 #[utoipa::path(get, path = "/dags/{dag_id}/runs/{run_id}/task_instances", tag = "task_instances",
-    params(("dag_id" = String, Path), ("run_id" = String, Path)),
-    responses((status = 200, body = Vec<TaskInstanceView>), (status = 404, body = Problem)))]
+    params(PageParams, ("dag_id" = String, Path), ("run_id" = String, Path)),
+    responses((status = 200, body = Page<TaskInstanceView>), (status = 404, body = Problem)))]
 pub async fn list_task_instances(
     State(state): State<AppState>,
     _user: ApiUser,
     Path((dag_id, run_id)): Path<(String, String)>,
-) -> ApiResult<axum::Json<Vec<TaskInstanceView>>> {
+    ApiQuery(page): ApiQuery<PageParams>,
+) -> ApiResult<axum::Json<Page<TaskInstanceView>>> {
     let run = find_run(&state, &dag_id, &run_id).await?;
     let tis = state.store.task_instances(run.id).await?;
-    Ok(axum::Json(
+    Ok(axum::Json(paginate(
         tis.iter()
             .map(|t| TaskInstanceView::new(t, &run_id))
             .collect(),
-    ))
+        page,
+    )?))
 }
 
 /// A task instance that exists, or a 404.

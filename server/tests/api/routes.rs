@@ -290,6 +290,20 @@ pub async fn lists_are_paginated_with_a_total(api: Arc<Api>) {
     api.get(&format!("{RUN}?limit=ten"), &api.viewer)
         .await
         .problem(400);
+    // Lists read whole are paginated the same way.
+    let tis = api
+        .get(
+            &format!("{RUN}/run_0/task_instances?limit=2&offset=1"),
+            &api.viewer,
+        )
+        .await;
+    let body = tis.ok();
+    assert_eq!(body["total"], 3);
+    assert_eq!(body["items"].as_array().unwrap().len(), 2);
+    assert_eq!(body["items"][0]["task_id"], "load");
+    api.get("/api/v1/pools?limit=0", &api.viewer)
+        .await
+        .problem(400);
 
     let dags = api.get("/api/v1/dags?limit=1", &api.viewer).await;
     assert_eq!(dags.ok()["total"], 2);
@@ -354,7 +368,7 @@ pub async fn dags_are_read_paused_and_versioned(api: Arc<Api>) {
     );
 
     let versions = api.get("/api/v1/dags/etl/versions", &api.viewer).await;
-    assert_eq!(versions.ok()[0]["version"], 1);
+    assert_eq!(versions.ok()["items"][0]["version"], 1);
     let source = api
         .get("/api/v1/dags/etl/versions/1/source", &api.viewer)
         .await;
@@ -368,8 +382,7 @@ pub async fn dags_are_read_paused_and_versioned(api: Arc<Api>) {
         .await
         .problem(404);
     let errors = api.get("/api/v1/import_errors", &api.viewer).await;
-    let files: Vec<&str> = errors
-        .ok()
+    let files: Vec<&str> = errors.ok()["items"]
         .as_array()
         .unwrap()
         .iter()
@@ -377,7 +390,12 @@ pub async fn dags_are_read_paused_and_versioned(api: Arc<Api>) {
         .collect();
     assert_eq!(files.len(), 1);
     assert!(files[0].ends_with("broken.yaml"), "{files:?}");
-    assert!(errors.body[0]["diagnostics"][0]["line"].as_u64().unwrap() >= 1);
+    assert!(
+        errors.body["items"][0]["diagnostics"][0]["line"]
+            .as_u64()
+            .unwrap()
+            >= 1
+    );
 }
 
 /// Runs the run's first task instance through the store as a worker would.
@@ -432,8 +450,7 @@ pub async fn task_instances_are_read_cleared_and_marked(api: Arc<Api>) {
     let token = run_extract(&api, run.id).await;
     let tis_url = format!("{RUN}/r1/task_instances");
     let list = api.get(&tis_url, &api.viewer).await;
-    let states: Vec<&str> = list
-        .ok()
+    let states: Vec<&str> = list.ok()["items"]
         .as_array()
         .unwrap()
         .iter()
@@ -514,10 +531,7 @@ pub async fn task_instances_are_read_cleared_and_marked(api: Arc<Api>) {
         3,
         "extract and everything downstream"
     );
-    let states: Vec<String> = api
-        .get(&tis_url, &api.viewer)
-        .await
-        .ok()
+    let states: Vec<String> = api.get(&tis_url, &api.viewer).await.ok()["items"]
         .as_array()
         .unwrap()
         .iter()
@@ -627,7 +641,7 @@ pub async fn backfills_pools_and_workers_are_operated(api: Arc<Api>) {
     let id = created.body["id"].as_i64().unwrap();
     assert_eq!(created.body["state"], "running");
     let list = api.get("/api/v1/backfills?dag_id=etl", &api.viewer).await;
-    assert_eq!(list.ok().as_array().unwrap().len(), 1);
+    assert_eq!(list.ok()["total"], 1);
     api.post(
         "/api/v1/backfills",
         &api.operator,
@@ -747,8 +761,13 @@ pub async fn backfills_pools_and_workers_are_operated(api: Arc<Api>) {
         .await
         .unwrap();
     let workers = api.get("/api/v1/workers", &api.viewer).await;
-    assert_eq!(workers.ok()[0]["worker_id"], "w1");
-    assert!(workers.body[0]["heartbeat_age_s"].as_f64().unwrap() < 60.0);
+    assert_eq!(workers.ok()["items"][0]["worker_id"], "w1");
+    assert!(
+        workers.body["items"][0]["heartbeat_age_s"]
+            .as_f64()
+            .unwrap()
+            < 60.0
+    );
 }
 
 pub async fn tokens_and_users_are_managed_by_admins(api: Arc<Api>) {
