@@ -876,6 +876,7 @@ pub async fn health_and_metrics_report_the_engine(api: Arc<Api>) {
         "{text}"
     );
     assert!(text.contains("weir_pickup_delay_seconds_count 1"), "{text}");
+    assert!(text.contains("weir_task_attempts_total 1"), "{text}");
     assert!(
         text.contains("weir_scheduler_delay_seconds_bucket{le=\"+Inf\"} 1"),
         "{text}"
