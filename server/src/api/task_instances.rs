@@ -241,3 +241,36 @@ pub async fn get_output(
         created_at: output.created_at,
     }))
 }
+
+/// The task's templated options as they render for this run (what the attempt ran with).
+#[utoipa::path(get, path = "/dags/{dag_id}/runs/{run_id}/task_instances/{task_id}/rendered", tag = "task_instances",
+    params(("dag_id" = String, Path), ("run_id" = String, Path), ("task_id" = String, Path)),
+    responses((status = 200, body = Vec<RenderedFieldView>), (status = 404, body = Problem)))]
+pub async fn get_rendered(
+    State(state): State<AppState>,
+    _user: ApiUser,
+    Path((dag_id, run_id, task_id)): Path<(String, String, String)>,
+) -> ApiResult<axum::Json<Vec<RenderedFieldView>>> {
+    let ti = find_task_instance(&state, &dag_id, &run_id, &task_id).await?;
+    let run = super::runs::find_run(&state, &dag_id, &run_id).await?;
+    let dag = state.dag_version(run.dag_version_id).await?;
+    let fields = weir_executor::rendered::rendered_fields(
+        state.store.as_ref(),
+        &run,
+        &dag,
+        &task_id,
+        ti.try_number,
+    )
+    .await?;
+    Ok(axum::Json(
+        fields
+            .into_iter()
+            .map(|f| RenderedFieldView {
+                key: f.key,
+                template: f.template,
+                error: f.rendered.as_ref().err().cloned(),
+                rendered: f.rendered.ok(),
+            })
+            .collect(),
+    ))
+}

@@ -24,7 +24,7 @@ params:
 tasks:
   extract:
     type: shell
-    run: echo extract
+    run: echo extract {{ run_id }}
   load:
     type: shell
     needs: [extract]

@@ -466,6 +466,11 @@ pub async fn task_instances_are_read_cleared_and_marked(api: Arc<Api>) {
         .get(&format!("{tis_url}/extract/output"), &api.viewer)
         .await;
     assert_eq!(output.ok()["value"]["rows"], 42);
+    let rendered = api
+        .get(&format!("{tis_url}/extract/rendered"), &api.viewer)
+        .await;
+    assert_eq!(rendered.ok()[0]["key"], "run");
+    assert_eq!(rendered.body[0]["rendered"], "echo extract r1");
     api.get(&format!("{tis_url}/load/output"), &api.viewer)
         .await
         .problem(404);
