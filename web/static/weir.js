@@ -43,8 +43,11 @@
   }
 
   // Fills `{field}` in a template from a JSON object (values URL-encoded).
-  function fill(template, data) {
-    return template.replace(/\{(\w+)\}/g, (_, k) => encodeURIComponent(data && data[k] != null ? data[k] : ""));
+  function fill(template, data, plain) {
+    return template.replace(/\{(\w+)\}/g, (_, k) => {
+      const v = data && data[k] != null ? String(data[k]) : "";
+      return plain ? v : encodeURIComponent(v);
+    });
   }
 
   function after(el, data) {
@@ -83,7 +86,10 @@
   // out, so that defaults apply.
   function readField(el) {
     const type = el.dataset.type || "string";
-    if (type === "boolean") return el.type === "checkbox" ? el.checked : el.value === "true";
+    if (type === "boolean") {
+      if (el.type === "checkbox") return el.checked;
+      return el.value === "" ? undefined : el.value === "true";
+    }
     const raw = el.value.trim();
     if (raw === "") return undefined;
     switch (type) {
@@ -138,7 +144,7 @@
         } else if (result && form.dataset.done) {
           result.className = "form-result banner ok";
           const link = form.dataset.doneLink ? fill(form.dataset.doneLink, reply.data) : null;
-          result.textContent = fill(form.dataset.done, reply.data).replace(/%20/g, " ");
+          result.textContent = fill(form.dataset.done, reply.data, true);
           if (link) {
             const a = document.createElement("a");
             a.href = link; a.textContent = " Open it →";
@@ -223,6 +229,12 @@
       await fetch("/logout", { method: "POST", headers: { "X-CSRF-Token": csrf() }, credentials: "same-origin", redirect: "manual" });
       location.href = "/login";
     }
+  });
+
+  // <select data-autosubmit> submits its form when changed (no inline handlers: the CSP).
+  document.addEventListener("change", (event) => {
+    const select = event.target.closest("select[data-autosubmit]");
+    if (select && select.form) select.form.requestSubmit();
   });
 
   document.addEventListener("DOMContentLoaded", () => {

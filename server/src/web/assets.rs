@@ -34,6 +34,7 @@ assets! {
     "weir.css" => "text/css; charset=utf-8",
     "weir.js" => "text/javascript; charset=utf-8",
     "favicon.svg" => "image/svg+xml",
+    "api-docs.js" => "text/javascript; charset=utf-8",
     "vendor/htmx/htmx.min.js" => "text/javascript; charset=utf-8",
     "vendor/htmx/LICENSE" => "text/plain; charset=utf-8",
     "vendor/swagger-ui/swagger-ui-bundle.js" => "text/javascript; charset=utf-8",
