@@ -11,4 +11,5 @@ mod shell_task;
 pub mod worker;
 
 pub use process::{Exit, LogLimits, LogLine, ProcessOutcome, ShellCommand, Stream, run_shell};
+pub use worker::context::{ContextInputs, build_context};
 pub use worker::{AttemptEnd, Worker, WorkerOptions};

@@ -6,7 +6,7 @@
 //! reason, so it is retried if it has tries left.
 
 mod attempt;
-pub(crate) mod context;
+pub mod context;
 mod logs;
 mod retry;
 

@@ -60,6 +60,8 @@ pub async fn serve(
     listener: tokio::net::TcpListener,
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
+    let mut state = state;
+    state.shutdown = shutdown.clone();
     let collector = tokio::spawn(crate::metrics::run_collector(
         state.metrics.clone(),
         state.store.clone(),

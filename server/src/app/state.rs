@@ -20,6 +20,9 @@ pub struct AppState {
     pub tokens: Arc<TokenCache>,
     pub metrics: Arc<Metrics>,
     pub started: Instant,
+    /// Fires when the server stops: endless streams (the dashboard's events) end with it, so
+    /// that a graceful shutdown does not wait on them.
+    pub shutdown: tokio_util::sync::CancellationToken,
 }
 
 impl AppState {
@@ -32,6 +35,7 @@ impl AppState {
             tokens: Arc::new(TokenCache::new(ttl)),
             metrics: Arc::new(Metrics::new()),
             started: Instant::now(),
+            shutdown: tokio_util::sync::CancellationToken::new(),
         }
     }
 
