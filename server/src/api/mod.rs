@@ -5,6 +5,7 @@
 pub mod access;
 pub mod admin;
 pub mod dags;
+pub mod data;
 pub mod extract;
 pub mod health;
 pub mod problem;
@@ -33,7 +34,7 @@ use problem::ApiError;
     security(("bearer" = [])),
     tags(
         (name = "dags"), (name = "runs"), (name = "task_instances"), (name = "backfills"),
-        (name = "pools"), (name = "workers"), (name = "access"), (name = "health")
+        (name = "pools"), (name = "workers"), (name = "data"), (name = "access"), (name = "health")
     )
 )]
 struct ApiDoc;
@@ -79,6 +80,12 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(access::revoke_token))
         .routes(routes!(access::list_users, access::create_user))
         .routes(routes!(access::update_user, access::delete_user))
+        .routes(routes!(data::list_datasets))
+        .routes(routes!(data::list_versions))
+        .routes(routes!(data::list_validations))
+        .routes(routes!(data::lineage))
+        .routes(routes!(data::list_views))
+        .routes(routes!(data::online))
         .routes(routes!(health::health))
 }
 

@@ -62,4 +62,5 @@ on_both! {
     backfills_pools_and_workers_are_operated,
     tokens_and_users_are_managed_by_admins,
     health_and_metrics_report_the_engine,
+    lake_records_and_online_features_are_served,
 }

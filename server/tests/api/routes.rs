@@ -91,7 +91,10 @@ pub async fn every_documented_route_answers_as_documented(api: Arc<Api>) {
                 .replace("{version}", "1")
                 .replace("{id}", "999999")
                 .replace("{name}", "no_such_pool")
-                .replace("{username}", "nobody");
+                .replace("{username}", "nobody")
+                .replace("{dataset}", "raw.clicks")
+                .replace("{view}", "user_stats")
+                .replace("{entity}", "u1");
             let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
             let body = (method != Method::GET && method != Method::DELETE).then(|| json!({}));
             let url = format!("/api/v1{path}");
@@ -886,4 +889,88 @@ pub async fn health_and_metrics_report_the_engine(api: Arc<Api>) {
         text.contains("weir_scheduler_delay_seconds_bucket{le=\"+Inf\"} 1"),
         "{text}"
     );
+}
+
+pub async fn lake_records_and_online_features_are_served(api: Arc<Api>) {
+    use chrono::{TimeZone, Utc};
+    use weir_store::{FeatureViewInfo, NewDatasetVersion, OnlineFeatures};
+
+    let empty = api
+        .get("/api/v1/datasets/raw.clicks/versions", &api.viewer)
+        .await;
+    assert!(empty.problem(404).contains("none yet"));
+    for (v, rows) in [(0, 10), (1, 25)] {
+        api.store
+            .record_dataset_version(&NewDatasetVersion {
+                dataset: "raw.clicks".into(),
+                version: v,
+                operation: "ingest".into(),
+                rows,
+                bytes: 1000,
+                schema: json!([{"name": "user_id", "data_type": "Utf8", "nullable": false}]),
+                dag_id: Some("etl".into()),
+                run_id: Some("r1".into()),
+                task_id: Some("extract".into()),
+                inputs: vec![],
+            })
+            .await
+            .unwrap();
+    }
+    let datasets = api.get("/api/v1/datasets", &api.viewer).await;
+    assert_eq!(datasets.ok()["items"][0]["latest"]["rows"], 25);
+    assert_eq!(datasets.body["items"][0]["versions"], 2);
+    let versions = api
+        .get("/api/v1/datasets/raw.clicks/versions", &api.viewer)
+        .await;
+    assert_eq!(versions.ok()["items"][0]["version"], 1);
+    let unknown = api
+        .get("/api/v1/datasets/raw.clickz/versions", &api.viewer)
+        .await;
+    assert!(
+        unknown.problem(404).contains("raw.clicks"),
+        "lists the known datasets"
+    );
+    let validations = api
+        .get("/api/v1/datasets/raw.clicks/validations", &api.viewer)
+        .await;
+    assert_eq!(validations.ok()["total"], 0);
+    api.get("/api/v1/lineage", &api.viewer).await.ok();
+
+    let as_of = Utc.with_ymd_and_hms(2026, 3, 1, 0, 0, 0).unwrap();
+    api.store
+        .upsert_feature_view(&FeatureViewInfo {
+            view: "user_stats".into(),
+            entity: vec!["user_id".into()],
+            features: vec!["events".into()],
+            source: Some("raw.clicks".into()),
+            as_of,
+            rows: 1,
+            version: 0,
+            dag_id: Some("etl".into()),
+            task_id: Some("load".into()),
+        })
+        .await
+        .unwrap();
+    api.store
+        .upsert_online_features(
+            "user_stats",
+            &[OnlineFeatures {
+                entity_key: "u1".into(),
+                features: json!({"events": 3}),
+                as_of,
+            }],
+        )
+        .await
+        .unwrap();
+    let views = api.get("/api/v1/features", &api.viewer).await;
+    assert_eq!(views.ok()["items"][0]["view"], "user_stats");
+    let found = api.get("/api/v1/features/user_stats/u1", &api.viewer).await;
+    assert_eq!(found.ok()["features"]["events"], 3);
+    let missing = api.get("/api/v1/features/user_stats/u2", &api.viewer).await;
+    assert!(missing.problem(404).contains("u2"));
+    let no_view = api.get("/api/v1/features/user_statz/u1", &api.viewer).await;
+    assert!(no_view.problem(404).contains("user_stats"));
+    api.get("/api/v1/features/user_stats/u1", "")
+        .await
+        .problem(401);
 }
