@@ -9,6 +9,7 @@ use serde_json::Map;
 
 use super::dag_header::{self, DagHeader};
 use super::format;
+use super::gantt;
 use super::page::{Chrome, Nav, PageResult, render};
 use super::rendered::{Rendered, reads_outputs, render_task};
 use crate::api::runs::find_run;
@@ -85,9 +86,10 @@ pub async fn page(
     let (record, _) = dag_header::load(&state, &dag_id).await?;
     let run = find_run(&state, &dag_id, &run_id).await?;
     let ti = find_task_instance(&state, &dag_id, &run_id, &task_id).await?;
-    let (attempts, output) = tokio::try_join!(
+    let (attempts, output, siblings) = tokio::try_join!(
         state.store.list_attempts(ti.id),
-        state.store.get_output(ti.id)
+        state.store.get_output(ti.id),
+        state.store.task_instances(run.id)
     )?;
     let view = TaskInstanceView::new(&ti, &run_id);
     let shown_try = query
@@ -112,7 +114,7 @@ pub async fn page(
         Some(task) => {
             let mut outputs = Map::new();
             if reads_outputs(task) {
-                for other in state.store.task_instances(run.id).await? {
+                for other in &siblings {
                     if other.id != ti.id
                         && let Some(o) = state.store.get_output(other.id).await?
                     {
@@ -127,6 +129,8 @@ pub async fn page(
         }
         None => ("not in this run's DAG version".into(), Vec::new()),
     };
+    // Ready when its upstreams finished (as on the run's Gantt chart), not when it was created.
+    let ready = gantt::ready_at(&ti, Some(&dag), &gantt::finish_times(&siblings));
     let timings = [
         ("created", Some(ti.created_at)),
         ("scheduled", ti.scheduled_at),
@@ -155,7 +159,7 @@ pub async fn page(
         queue: ti.queue.clone(),
         reason: ti.reason.clone().unwrap_or_default(),
         timings,
-        scheduler_delay: format::opt_secs(view.scheduler_delay_s),
+        scheduler_delay: format::opt_secs(format::between(Some(ready), ti.queued_at)),
         pickup_delay: format::opt_secs(view.pickup_delay_s),
         duration: format::opt_secs(view.duration_s),
         attempts: attempts
