@@ -5,6 +5,7 @@
 //! `cargo run --release -p weir-bench -- engine` runs the scheduler and workers in process on
 //! PostgreSQL and SQLite and measures latency, throughput, idle cost and DAG re-syncs.
 
+mod api;
 mod engine;
 mod generate;
 mod measure;
@@ -42,6 +43,8 @@ enum Bench {
     Parse(ParseArgs),
     /// The engine: latency between tasks, throughput, the idle scheduler, re-syncing DAGs.
     Engine(engine::EngineArgs),
+    /// The API server and dashboard on PostgreSQL: page latency, throughput, memory.
+    Api(api::ApiArgs),
     /// The child process of `engine` that loads DAGs into a scheduler and measures its memory
     /// and idle CPU (not for direct use).
     #[command(hide = true)]
@@ -72,6 +75,7 @@ fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Bench::Parse(args) => parse(args),
         Bench::Engine(args) => engine::run(args),
+        Bench::Api(args) => api::run(args),
         Bench::EngineIdle(args) => engine::idle_child(args),
     }
 }
@@ -168,7 +172,7 @@ pub(crate) fn workspace_root() -> PathBuf {
 
 /// Builds the weir binary in release (a no-op when it is up to date, so it is never stale) and
 /// returns its path.
-fn build_weir() -> anyhow::Result<PathBuf> {
+pub(crate) fn build_weir() -> anyhow::Result<PathBuf> {
     let root = workspace_root();
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     eprintln!("building weir: cargo build --release -p weir-server");

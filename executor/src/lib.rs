@@ -6,6 +6,7 @@
 
 pub mod local;
 pub mod process;
+pub mod rendered;
 mod shell_task;
 pub mod worker;
 

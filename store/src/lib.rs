@@ -16,6 +16,7 @@
 //! [`StoreError::LeaseLost`] and changes nothing.
 
 pub mod clock;
+mod data_rows;
 mod error;
 mod events;
 pub mod model;

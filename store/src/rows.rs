@@ -614,8 +614,10 @@ impl From<DagVersionInfoRow> for DagVersionInfo {
 pub(crate) fn state_counts(
     runs: Vec<(String, i64)>,
     task_instances: Vec<(String, i64)>,
+    attempts: i64,
 ) -> Result<StateCounts> {
     Ok(StateCounts {
+        attempts,
         runs: runs
             .into_iter()
             .map(|(s, n)| Ok((run_state(&s)?, n)))

@@ -346,4 +346,42 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 
     /// Deletes sessions that expired before `now`; returns how many.
     async fn delete_expired_sessions(&self, now: DateTime<Utc>) -> Result<u64>;
+
+    // ---- the lake: dataset registry, validations, feature views, online store -------------
+
+    /// Records a dataset version (a commit a task made); recording the same version again
+    /// replaces it, so a retried report is harmless.
+    async fn record_dataset_version(&self, version: &NewDatasetVersion) -> Result<()>;
+
+    /// Every dataset with its latest version, by name.
+    async fn list_datasets(&self) -> Result<Vec<DatasetRecord>>;
+
+    /// A dataset's versions, newest first, at most `limit`.
+    async fn dataset_versions(
+        &self,
+        dataset: &str,
+        limit: i64,
+    ) -> Result<Vec<DatasetVersionRecord>>;
+
+    /// The lineage graph: each dataset a task read, with the dataset it wrote.
+    async fn lineage(&self) -> Result<Vec<LineageEdge>>;
+
+    /// Records a validation result; returns its id.
+    async fn record_validation(&self, validation: &NewValidation) -> Result<i64>;
+
+    /// A dataset's validation results, newest first, at most `limit`.
+    async fn validation_history(&self, dataset: &str, limit: i64) -> Result<Vec<ValidationRecord>>;
+
+    /// Records a feature view's latest materialization, unless a newer as-of time is recorded.
+    async fn upsert_feature_view(&self, view: &FeatureViewInfo) -> Result<()>;
+
+    async fn list_feature_views(&self) -> Result<Vec<FeatureViewRecord>>;
+
+    /// Upserts entities' latest values, in one transaction; a row older than the stored one
+    /// (an earlier as-of time, as a backfill writes) changes nothing. Returns the rows written.
+    async fn upsert_online_features(&self, view: &str, rows: &[OnlineFeatures]) -> Result<u64>;
+
+    /// One entity's latest values.
+    async fn online_features(&self, view: &str, entity_key: &str)
+    -> Result<Option<OnlineFeatures>>;
 }

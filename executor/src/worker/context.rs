@@ -75,16 +75,26 @@ async fn upstream_outputs(
     claimed: &ClaimedTask,
     dag: &Dag,
 ) -> anyhow::Result<Map<String, Value>> {
+    upstream_outputs_of(store, claimed.run_pk, &claimed.task_id, dag).await
+}
+
+/// The outputs of `task_id`'s upstream tasks in run `run_pk` (see [`upstream_outputs`]).
+pub(crate) async fn upstream_outputs_of(
+    store: &dyn Store,
+    run_pk: i64,
+    task_id: &str,
+    dag: &Dag,
+) -> anyhow::Result<Map<String, Value>> {
     let mut out = Map::new();
-    let Some(task) = dag.task(&claimed.task_id) else {
+    let Some(task) = dag.task(task_id) else {
         return Ok(out);
     };
     let options = serde_json::to_string(task).unwrap_or_default();
     if !options.contains("outputs") {
         return Ok(out);
     }
-    let ancestors = ancestors_of(dag, &claimed.task_id);
-    for ti in store.task_instances(claimed.run_pk).await? {
+    let ancestors = ancestors_of(dag, task_id);
+    for ti in store.task_instances(run_pk).await? {
         if !ancestors.contains(ti.task_id.as_str()) {
             continue;
         }

@@ -5,7 +5,7 @@ use axum::http::StatusCode;
 use chrono::{TimeDelta, Utc};
 use weir_store::{NewApiToken, NewUser, Role};
 
-use super::extract::{ApiJson, check_id};
+use super::extract::{ApiJson, ApiQuery, PageParams, check_id, paginate};
 use super::problem::Problem;
 use super::problem::{ApiError, ApiResult, FieldError};
 use super::views::*;
@@ -25,14 +25,18 @@ fn parse_role(text: &str) -> ApiResult<Role> {
 }
 
 /// Every API token (never the tokens themselves).
-#[utoipa::path(get, path = "/tokens", tag = "access", responses((status = 200, body = Vec<TokenView>), (status = 403, body = Problem)))]
+#[utoipa::path(get, path = "/tokens", tag = "access", params(PageParams), responses((status = 200, body = Page<TokenView>), (status = 403, body = Problem)))]
 pub async fn list_tokens(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-) -> ApiResult<axum::Json<Vec<TokenView>>> {
+    ApiQuery(page): ApiQuery<PageParams>,
+) -> ApiResult<axum::Json<Page<TokenView>>> {
     user.require(Role::Admin)?;
     let tokens = state.store.list_api_tokens().await?;
-    Ok(axum::Json(tokens.iter().map(TokenView::from).collect()))
+    Ok(axum::Json(paginate(
+        tokens.iter().map(TokenView::from).collect(),
+        page,
+    )?))
 }
 
 /// Create an API token (admin). The token is in this response only.
@@ -92,14 +96,18 @@ pub async fn revoke_token(
 }
 
 /// Every user.
-#[utoipa::path(get, path = "/users", tag = "access", responses((status = 200, body = Vec<UserView>), (status = 403, body = Problem)))]
+#[utoipa::path(get, path = "/users", tag = "access", params(PageParams), responses((status = 200, body = Page<UserView>), (status = 403, body = Problem)))]
 pub async fn list_users(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-) -> ApiResult<axum::Json<Vec<UserView>>> {
+    ApiQuery(page): ApiQuery<PageParams>,
+) -> ApiResult<axum::Json<Page<UserView>>> {
     user.require(Role::Admin)?;
     let users = state.store.list_users().await?;
-    Ok(axum::Json(users.iter().map(UserView::from).collect()))
+    Ok(axum::Json(paginate(
+        users.iter().map(UserView::from).collect(),
+        page,
+    )?))
 }
 
 async fn hashed(password: String) -> ApiResult<String> {

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 use weir_store::{BackfillState, Role};
 
-use super::extract::{ApiJson, ApiQuery, check_id};
+use super::extract::{ApiJson, ApiQuery, PageParams, check_id, paginate};
 use super::problem::Problem;
 use super::problem::{ApiError, ApiResult};
 use super::views::*;
@@ -19,15 +19,17 @@ use crate::ops::{BackfillSpec, create_backfill};
 
 /// DAG files that did not load, with every mistake and its position.
 #[utoipa::path(get, path = "/import_errors", tag = "dags",
-    responses((status = 200, body = Vec<ImportErrorView>)))]
+    params(PageParams), responses((status = 200, body = Page<ImportErrorView>)))]
 pub async fn list_import_errors(
     State(state): State<AppState>,
     _user: ApiUser,
-) -> ApiResult<axum::Json<Vec<ImportErrorView>>> {
+    ApiQuery(page): ApiQuery<PageParams>,
+) -> ApiResult<axum::Json<Page<ImportErrorView>>> {
     let errors = state.store.list_import_errors().await?;
-    Ok(axum::Json(
+    Ok(axum::Json(paginate(
         errors.iter().map(ImportErrorView::from).collect(),
-    ))
+        page,
+    )?))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -37,18 +39,22 @@ pub struct BackfillFilter {
 }
 
 /// Backfills, newest first.
-#[utoipa::path(get, path = "/backfills", tag = "backfills", params(BackfillFilter),
-    responses((status = 200, body = Vec<BackfillView>)))]
+#[utoipa::path(get, path = "/backfills", tag = "backfills", params(PageParams, BackfillFilter),
+    responses((status = 200, body = Page<BackfillView>)))]
 pub async fn list_backfills(
     State(state): State<AppState>,
     _user: ApiUser,
     ApiQuery(filter): ApiQuery<BackfillFilter>,
-) -> ApiResult<axum::Json<Vec<BackfillView>>> {
+    ApiQuery(page): ApiQuery<PageParams>,
+) -> ApiResult<axum::Json<Page<BackfillView>>> {
     if let Some(d) = &filter.dag_id {
         check_id("DAG", d)?;
     }
     let list = state.store.list_backfills(filter.dag_id.as_deref()).await?;
-    Ok(axum::Json(list.iter().map(BackfillView::from).collect()))
+    Ok(axum::Json(paginate(
+        list.iter().map(BackfillView::from).collect(),
+        page,
+    )?))
 }
 
 /// Start a backfill (operator): the scheduler creates its runs, `max_active_runs` at a time.
@@ -117,13 +123,17 @@ pub async fn cancel(
 }
 
 /// Pools and how many slots are in use.
-#[utoipa::path(get, path = "/pools", tag = "pools", responses((status = 200, body = Vec<PoolView>)))]
+#[utoipa::path(get, path = "/pools", tag = "pools", params(PageParams), responses((status = 200, body = Page<PoolView>)))]
 pub async fn list_pools(
     State(state): State<AppState>,
     _user: ApiUser,
-) -> ApiResult<axum::Json<Vec<PoolView>>> {
+    ApiQuery(page): ApiQuery<PageParams>,
+) -> ApiResult<axum::Json<Page<PoolView>>> {
     let pools = state.store.list_pools().await?;
-    Ok(axum::Json(pools.iter().map(PoolView::from).collect()))
+    Ok(axum::Json(paginate(
+        pools.iter().map(PoolView::from).collect(),
+        page,
+    )?))
 }
 
 async fn pool_view(state: &AppState, name: &str) -> ApiResult<PoolView> {
@@ -204,19 +214,21 @@ pub async fn delete_pool(
 }
 
 /// Workers, with their heartbeat age and running task instances.
-#[utoipa::path(get, path = "/workers", tag = "workers", responses((status = 200, body = Vec<WorkerView>)))]
+#[utoipa::path(get, path = "/workers", tag = "workers", params(PageParams), responses((status = 200, body = Page<WorkerView>)))]
 pub async fn list_workers(
     State(state): State<AppState>,
     _user: ApiUser,
-) -> ApiResult<axum::Json<Vec<WorkerView>>> {
+    ApiQuery(page): ApiQuery<PageParams>,
+) -> ApiResult<axum::Json<Page<WorkerView>>> {
     let workers = state.store.list_workers().await?;
     let running: HashMap<String, i64> =
         state.store.running_by_worker().await?.into_iter().collect();
     let now = Utc::now();
-    Ok(axum::Json(
+    Ok(axum::Json(paginate(
         workers
             .iter()
             .map(|w| WorkerView::new(w, running.get(&w.worker_id).copied().unwrap_or(0), now))
             .collect(),
-    ))
+        page,
+    )?))
 }

@@ -9,7 +9,7 @@ use utoipa::{IntoParams, ToSchema};
 use weir_core::dag::Dag;
 use weir_store::{DagQuery, DagRecord, Role};
 
-use super::extract::{ApiJson, ApiQuery, PageParams, check_id};
+use super::extract::{ApiJson, ApiQuery, PageParams, check_id, paginate};
 use super::problem::Problem;
 use super::problem::{ApiError, ApiResult};
 use super::views::*;
@@ -204,18 +204,20 @@ pub async fn patch_dag(
 
 /// A DAG's stored versions, newest first.
 #[utoipa::path(get, path = "/dags/{dag_id}/versions", tag = "dags",
-    params(("dag_id" = String, Path)),
-    responses((status = 200, body = Vec<DagVersionView>), (status = 404, body = Problem)))]
+    params(PageParams, ("dag_id" = String, Path)),
+    responses((status = 200, body = Page<DagVersionView>), (status = 404, body = Problem)))]
 pub async fn list_versions(
     State(state): State<AppState>,
     _user: ApiUser,
     Path(dag_id): Path<String>,
-) -> ApiResult<axum::Json<Vec<DagVersionView>>> {
+    ApiQuery(page): ApiQuery<PageParams>,
+) -> ApiResult<axum::Json<Page<DagVersionView>>> {
     find_dag(&state, &dag_id).await?;
     let versions = state.store.list_dag_versions(&dag_id).await?;
-    Ok(axum::Json(
+    Ok(axum::Json(paginate(
         versions.iter().map(DagVersionView::from).collect(),
-    ))
+        page,
+    )?))
 }
 
 /// The YAML of a DAG version as it was stored.

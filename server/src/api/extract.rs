@@ -96,16 +96,43 @@ impl PageParams {
 /// `../../etc/passwd` and friends are a clear 400.
 pub fn check_id(kind: &str, id: &str) -> Result<(), ApiError> {
     weir_core::ids::check_id(id)
-        .map_err(|e| ApiError::BadRequest(format!("invalid {kind} id `{}`: {e}", printable(id))))
+        .map_err(|e| ApiError::BadRequest(printable(&format!("invalid {kind} id `{id}`: {e}"))))
 }
 
 /// A run id from the path.
 pub fn check_run_id(id: &str) -> Result<(), ApiError> {
     weir_core::ids::check_run_id(id)
-        .map_err(|e| ApiError::BadRequest(format!("invalid run id `{}`: {e}", printable(id))))
+        .map_err(|e| ApiError::BadRequest(printable(&format!("invalid run id `{id}`: {e}"))))
 }
 
-/// At most 80 characters, control characters escaped: ids end up in messages.
-fn printable(id: &str) -> String {
-    id.chars().take(80).flat_map(char::escape_default).collect()
+/// A message that quotes a client's id: at most 300 characters, control characters and angle
+/// brackets escaped, so that no client can make the API echo markup.
+fn printable(message: &str) -> String {
+    message
+        .chars()
+        .take(300)
+        .flat_map(|c| match c {
+            '<' | '>' => c.escape_unicode().collect::<Vec<_>>(),
+            c if c.is_control() => c.escape_default().collect(),
+            c => vec![c],
+        })
+        .collect()
+}
+
+/// A page of a list that is read whole (a run's task instances, pools, workers...): small
+/// enough to slice in memory, paginated like every other list.
+pub fn paginate<T>(items: Vec<T>, params: PageParams) -> Result<super::views::Page<T>, ApiError> {
+    let (limit, offset) = params.resolve()?;
+    let total = items.len() as i64;
+    let items = items
+        .into_iter()
+        .skip(offset as usize)
+        .take(limit as usize)
+        .collect();
+    Ok(super::views::Page {
+        items,
+        total,
+        limit,
+        offset,
+    })
 }

@@ -110,6 +110,11 @@ pub async fn metrics(State(state): State<AppState>, parts: Parts) -> ApiResult<R
     for (s, n) in &counts.task_instances {
         let _ = writeln!(out, "weir_task_instances{{state=\"{s}\"}} {n}");
     }
+    let _ = writeln!(
+        out,
+        "# HELP weir_task_attempts_total Attempts started: one per claim.\n# TYPE weir_task_attempts_total counter\nweir_task_attempts_total {}",
+        counts.attempts
+    );
     state.metrics.render_histograms(&mut out);
     let _ = writeln!(
         out,

@@ -67,6 +67,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(task_instances::get_logs))
         .routes(routes!(task_instances::stream_logs))
         .routes(routes!(task_instances::get_output))
+        .routes(routes!(task_instances::get_rendered))
         .routes(routes!(admin::list_import_errors))
         .routes(routes!(admin::list_backfills, admin::create))
         .routes(routes!(admin::get))

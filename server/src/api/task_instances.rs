@@ -12,7 +12,7 @@ use utoipa::IntoParams;
 use weir_core::state::TaskState;
 use weir_store::TaskInstanceRecord;
 
-use super::extract::{ApiQuery, check_id};
+use super::extract::{ApiQuery, PageParams, check_id, paginate};
 use super::problem::Problem;
 use super::problem::{ApiError, ApiResult};
 use super::runs::find_run;
@@ -22,20 +22,22 @@ use crate::auth::ApiUser;
 
 /// Every task instance of a run, in the DAG's order.
 #[utoipa::path(get, path = "/dags/{dag_id}/runs/{run_id}/task_instances", tag = "task_instances",
-    params(("dag_id" = String, Path), ("run_id" = String, Path)),
-    responses((status = 200, body = Vec<TaskInstanceView>), (status = 404, body = Problem)))]
+    params(PageParams, ("dag_id" = String, Path), ("run_id" = String, Path)),
+    responses((status = 200, body = Page<TaskInstanceView>), (status = 404, body = Problem)))]
 pub async fn list_task_instances(
     State(state): State<AppState>,
     _user: ApiUser,
     Path((dag_id, run_id)): Path<(String, String)>,
-) -> ApiResult<axum::Json<Vec<TaskInstanceView>>> {
+    ApiQuery(page): ApiQuery<PageParams>,
+) -> ApiResult<axum::Json<Page<TaskInstanceView>>> {
     let run = find_run(&state, &dag_id, &run_id).await?;
     let tis = state.store.task_instances(run.id).await?;
-    Ok(axum::Json(
+    Ok(axum::Json(paginate(
         tis.iter()
             .map(|t| TaskInstanceView::new(t, &run_id))
             .collect(),
-    ))
+        page,
+    )?))
 }
 
 /// A task instance that exists, or a 404.
@@ -45,8 +47,8 @@ pub async fn find_task_instance(
     run_id: &str,
     task_id: &str,
 ) -> ApiResult<TaskInstanceRecord> {
-    let run = find_run(state, dag_id, run_id).await?;
     check_id("task", task_id)?;
+    let run = find_run(state, dag_id, run_id).await?;
     state
         .store
         .task_instances(run.id)
@@ -238,4 +240,37 @@ pub async fn get_output(
         value: output.value,
         created_at: output.created_at,
     }))
+}
+
+/// The task's templated options as they render for this run (what the attempt ran with).
+#[utoipa::path(get, path = "/dags/{dag_id}/runs/{run_id}/task_instances/{task_id}/rendered", tag = "task_instances",
+    params(("dag_id" = String, Path), ("run_id" = String, Path), ("task_id" = String, Path)),
+    responses((status = 200, body = Vec<RenderedFieldView>), (status = 404, body = Problem)))]
+pub async fn get_rendered(
+    State(state): State<AppState>,
+    _user: ApiUser,
+    Path((dag_id, run_id, task_id)): Path<(String, String, String)>,
+) -> ApiResult<axum::Json<Vec<RenderedFieldView>>> {
+    let ti = find_task_instance(&state, &dag_id, &run_id, &task_id).await?;
+    let run = super::runs::find_run(&state, &dag_id, &run_id).await?;
+    let dag = state.dag_version(run.dag_version_id).await?;
+    let fields = weir_executor::rendered::rendered_fields(
+        state.store.as_ref(),
+        &run,
+        &dag,
+        &task_id,
+        ti.try_number,
+    )
+    .await?;
+    Ok(axum::Json(
+        fields
+            .into_iter()
+            .map(|f| RenderedFieldView {
+                key: f.key,
+                template: f.template,
+                error: f.rendered.as_ref().err().cloned(),
+                rendered: f.rendered.ok(),
+            })
+            .collect(),
+    ))
 }

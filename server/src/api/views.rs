@@ -605,3 +605,14 @@ pub struct UserUpdate {
     pub password: Option<String>,
     pub role: Option<String>,
 }
+
+/// One templated option of a task, rendered with a run's context.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RenderedFieldView {
+    /// Where the template is: `run`, `env.TARGET`, `source.path`.
+    pub key: String,
+    pub template: String,
+    pub rendered: Option<String>,
+    /// Why it does not render, if it does not.
+    pub error: Option<String>,
+}

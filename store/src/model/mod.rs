@@ -3,6 +3,7 @@
 mod auth;
 mod backfills;
 mod dags;
+mod data;
 mod pages;
 mod runs;
 mod tasks;
@@ -11,6 +12,10 @@ mod workers;
 pub use auth::{ApiTokenRecord, NewApiToken, NewSession, NewUser, Role, SessionRecord, UserRecord};
 pub use backfills::{BackfillRecord, BackfillState, NewBackfill};
 pub use dags::{DagRecord, DagSummary, DagSync, DagVersionRecord, ImportErrorRecord};
+pub use data::{
+    DatasetRecord, DatasetVersionRecord, FeatureViewInfo, FeatureViewRecord, LineageEdge,
+    NewDatasetVersion, NewValidation, OnlineFeatures, ValidationRecord,
+};
 pub use pages::{DagQuery, DagVersionInfo, RecentRun, RunQuery, StateCounts};
 pub use runs::{CreateRun, DataInterval, NewRun, NewTaskInstance, RunRecord, RunType};
 pub use tasks::{

@@ -40,6 +40,8 @@ pub struct RecentRun {
 pub struct StateCounts {
     pub runs: Vec<(RunState, i64)>,
     pub task_instances: Vec<(TaskState, i64)>,
+    /// Attempts ever started (one per claim), history retention aside.
+    pub attempts: i64,
 }
 
 /// A stored DAG version without its source, for version lists.

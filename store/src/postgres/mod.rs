@@ -8,6 +8,7 @@ mod auth;
 mod backfills;
 mod claim;
 mod dags;
+mod lake;
 mod leases;
 mod listener;
 mod logs;
@@ -467,6 +468,54 @@ impl Store for PgStore {
 
     async fn delete_expired_sessions(&self, now: DateTime<Utc>) -> Result<u64> {
         auth::delete_expired_sessions(&self.pool, now).await
+    }
+
+    async fn record_dataset_version(&self, version: &NewDatasetVersion) -> Result<()> {
+        lake::record_version(&self.pool, version).await
+    }
+
+    async fn list_datasets(&self) -> Result<Vec<DatasetRecord>> {
+        lake::list_datasets(&self.pool).await
+    }
+
+    async fn dataset_versions(
+        &self,
+        dataset: &str,
+        limit: i64,
+    ) -> Result<Vec<DatasetVersionRecord>> {
+        lake::versions(&self.pool, dataset, limit).await
+    }
+
+    async fn lineage(&self) -> Result<Vec<LineageEdge>> {
+        lake::lineage(&self.pool).await
+    }
+
+    async fn record_validation(&self, validation: &NewValidation) -> Result<i64> {
+        lake::record_validation(&self.pool, validation).await
+    }
+
+    async fn validation_history(&self, dataset: &str, limit: i64) -> Result<Vec<ValidationRecord>> {
+        lake::validation_history(&self.pool, dataset, limit).await
+    }
+
+    async fn upsert_feature_view(&self, view: &FeatureViewInfo) -> Result<()> {
+        lake::upsert_view(&self.pool, view).await
+    }
+
+    async fn list_feature_views(&self) -> Result<Vec<FeatureViewRecord>> {
+        lake::list_views(&self.pool).await
+    }
+
+    async fn upsert_online_features(&self, view: &str, rows: &[OnlineFeatures]) -> Result<u64> {
+        lake::upsert_online(&self.pool, view, rows).await
+    }
+
+    async fn online_features(
+        &self,
+        view: &str,
+        entity_key: &str,
+    ) -> Result<Option<OnlineFeatures>> {
+        lake::get_online(&self.pool, view, entity_key).await
     }
 }
 

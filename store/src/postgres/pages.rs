@@ -27,6 +27,7 @@ const CLOSE_MARKED_ATTEMPTS: &str = include_str!("queries/pages/close_marked_att
 const REOPEN_RUN: &str = include_str!("queries/pages/reopen_run.sql");
 const RUN_STATE_COUNTS: &str = include_str!("queries/pages/run_state_counts.sql");
 const TASK_STATE_COUNTS: &str = include_str!("queries/pages/task_state_counts.sql");
+const ATTEMPT_COUNT: &str = include_str!("queries/pages/attempt_count.sql");
 const STARTED_SINCE: &str = include_str!("queries/pages/started_since.sql");
 const RUNNING_BY_WORKER: &str = include_str!("queries/pages/running_by_worker.sql");
 
@@ -138,7 +139,8 @@ pub(super) async fn mark_task_instances(
 pub(super) async fn count_states(pool: &PgPool) -> Result<StateCounts> {
     let runs: Vec<(String, i64)> = sqlx::query_as(RUN_STATE_COUNTS).fetch_all(pool).await?;
     let tis: Vec<(String, i64)> = sqlx::query_as(TASK_STATE_COUNTS).fetch_all(pool).await?;
-    state_counts(runs, tis)
+    let attempts: i64 = sqlx::query_scalar(ATTEMPT_COUNT).fetch_one(pool).await?;
+    state_counts(runs, tis, attempts)
 }
 
 pub(super) async fn started_since(

@@ -9,6 +9,7 @@ mod auth;
 mod backfills;
 mod claim;
 mod dags;
+mod lake;
 mod leases;
 mod logs;
 mod pages;
@@ -511,5 +512,53 @@ impl Store for SqliteStore {
 
     async fn delete_expired_sessions(&self, now: DateTime<Utc>) -> Result<u64> {
         auth::delete_expired_sessions(self, now).await
+    }
+
+    async fn record_dataset_version(&self, version: &NewDatasetVersion) -> Result<()> {
+        lake::record_version(self, version).await
+    }
+
+    async fn list_datasets(&self) -> Result<Vec<DatasetRecord>> {
+        lake::list_datasets(self).await
+    }
+
+    async fn dataset_versions(
+        &self,
+        dataset: &str,
+        limit: i64,
+    ) -> Result<Vec<DatasetVersionRecord>> {
+        lake::versions(self, dataset, limit).await
+    }
+
+    async fn lineage(&self) -> Result<Vec<LineageEdge>> {
+        lake::lineage(self).await
+    }
+
+    async fn record_validation(&self, validation: &NewValidation) -> Result<i64> {
+        lake::record_validation(self, validation).await
+    }
+
+    async fn validation_history(&self, dataset: &str, limit: i64) -> Result<Vec<ValidationRecord>> {
+        lake::validation_history(self, dataset, limit).await
+    }
+
+    async fn upsert_feature_view(&self, view: &FeatureViewInfo) -> Result<()> {
+        lake::upsert_view(self, view).await
+    }
+
+    async fn list_feature_views(&self) -> Result<Vec<FeatureViewRecord>> {
+        lake::list_views(self).await
+    }
+
+    async fn upsert_online_features(&self, view: &str, rows: &[OnlineFeatures]) -> Result<u64> {
+        lake::upsert_online(self, view, rows).await
+    }
+
+    async fn online_features(
+        &self,
+        view: &str,
+        entity_key: &str,
+    ) -> Result<Option<OnlineFeatures>> {
+        lake::get_online(self, view, entity_key).await
     }
 }

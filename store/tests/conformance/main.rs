@@ -8,6 +8,7 @@ mod auth;
 mod backfills;
 mod claims;
 mod dags;
+mod lake;
 mod leases;
 mod pages;
 mod runs;
@@ -88,4 +89,7 @@ conformance! {
     auth::users_are_created_updated_and_unique,
     auth::tokens_are_found_by_hash_and_revoked,
     auth::sessions_expire_and_end_with_the_password,
+    lake::dataset_versions_make_the_registry_and_lineage,
+    lake::validations_keep_their_history,
+    lake::online_features_keep_the_newest_values_per_entity,
 }

@@ -270,6 +270,7 @@ pub async fn counts_delays_and_running_per_worker_are_reported(store: Arc<dyn St
     }
     let counts = store.count_states().await.unwrap();
     assert_eq!(counts.runs, [(RunState::Queued, 1)]);
+    assert_eq!(counts.attempts, 2, "one attempt per claim");
     let mut tis_counts = counts.task_instances.clone();
     tis_counts.sort_by_key(|(s, _)| s.as_str());
     assert_eq!(tis_counts, [(TaskState::None, 1), (TaskState::Running, 2)]);

@@ -1,0 +1,67 @@
+//! A real `weir server` process over the benchmark's database.
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub struct Server {
+    pub base: String,
+    child: Child,
+}
+
+impl Server {
+    pub async fn start(weir: &Path, url: &str, dags: &Path) -> anyhow::Result<Server> {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?
+            .local_addr()?
+            .port();
+        let home = std::env::temp_dir().join(format!("weir-bench-api-{port}"));
+        let child = Command::new(weir)
+            .arg("server")
+            .env("WEIR_DATABASE_URL", url)
+            .env("WEIR_PORT", port.to_string())
+            .env("WEIR_HOME", &home)
+            .env("WEIR_DAGS_FOLDER", dags)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()?;
+        let server = Server {
+            base: format!("http://127.0.0.1:{port}"),
+            child,
+        };
+        let client = reqwest::Client::new();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if client
+                .get(format!("{}/api/v1/health", server.base))
+                .send()
+                .await
+                .is_ok()
+            {
+                return Ok(server);
+            }
+            anyhow::ensure!(
+                Instant::now() < deadline,
+                "weir server did not answer in 30 s"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// The server's resident memory.
+    pub fn rss_mb(&self) -> anyhow::Result<f64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))?;
+        let kb: f64 = status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.split_whitespace().next())
+            .and_then(|v| v.parse().ok())
+            .ok_or_else(|| anyhow::anyhow!("no VmRSS"))?;
+        Ok(kb / 1024.0)
+    }
+
+    pub fn stop(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
