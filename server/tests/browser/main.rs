@@ -377,4 +377,19 @@ async fn walk_through(b: &Browser, weir: &Standalone) {
     b.goto(&weir.url("/dags?status=paused")).await;
     b.element("tr[data-dag=pause_me].paused", WAIT).await;
     b.screenshot("20-dags-paused").await;
+
+    // The dark theme, as the theme button leaves it.
+    b.js(
+        "localStorage.setItem('weir-theme', 'dark'); return true;",
+        json!([]),
+    )
+    .await;
+    b.goto(&weir.url("/dags/browser_demo/grid")).await;
+    b.wait_until(
+        "the dark theme",
+        "document.documentElement.dataset.theme === 'dark'",
+        WAIT,
+    )
+    .await;
+    b.screenshot("21-grid-dark").await;
 }
