@@ -4,6 +4,9 @@
 # Tests that need PostgreSQL read WEIR_TEST_DATABASE_URL. If it is unset this script uses the
 # server on 127.0.0.1:5432, starts the machine's cluster if it is installed but down, and
 # otherwise says loudly what it did not test. Under CI=true a missing PostgreSQL is a failure.
+#
+# The dashboard's browser test drives Debian's chromium through chromedriver; this script
+# installs them (apt-get) when they are missing. Under CI=true a missing browser is a failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -41,5 +44,29 @@ ensure_postgres() {
   export WEIR_TEST_DATABASE_URL="postgres://root@127.0.0.1:5432/postgres"
 }
 
+browser_here() { [[ -x /usr/bin/chromium && -x /usr/bin/chromedriver ]]; }
+
+ensure_browser() {
+  if browser_here; then
+    return 0
+  fi
+  local sudo=""
+  [[ "$(id -u)" != "0" ]] && command -v sudo >/dev/null && sudo="sudo -n"
+  if command -v apt-get >/dev/null; then
+    echo "installing chromium and chromedriver for the dashboard's browser test" >&2
+    { $sudo apt-get update -qq && $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; } >&2 || true
+  fi
+  if browser_here; then
+    return 0
+  fi
+  if [[ "${CI:-}" == "true" ]]; then
+    echo "error: chromium and chromedriver are not installed and could not be, and CI never skips the browser test" >&2
+    exit 1
+  fi
+  loud "chromium / chromedriver are missing: the dashboard's browser test is NOT run"
+  export WEIR_TEST_SKIP_BROWSER=1
+}
+
 ensure_postgres
+ensure_browser
 cargo test --workspace --all-targets --locked "$@"

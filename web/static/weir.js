@@ -24,6 +24,7 @@
   }
 
   function changed() {
+    window.__weirChanges = (window.__weirChanges || 0) + 1;
     document.body.dispatchEvent(new CustomEvent("weir:change"));
   }
 
@@ -178,6 +179,8 @@
     source.addEventListener("hello", () => { dot.classList.add("on"); dot.title = "live updates: on"; });
     source.addEventListener("change", changed);
     source.onerror = () => { dot.classList.remove("on"); dot.title = "live updates: reconnecting"; };
+    // Free the connection at once when leaving the page: browsers allow six per server.
+    window.addEventListener("pagehide", () => source.close());
   }
 
   // ---- log tails --------------------------------------------------------------------------
@@ -208,6 +211,7 @@
       changed();
     });
     source.onerror = () => setStatus("log stream interrupted; reconnecting…");
+    window.addEventListener("pagehide", () => source.close());
   }
 
   // ---- theme and logout ---------------------------------------------------------------------

@@ -48,8 +48,9 @@ fn changes(state: AppState) -> impl Stream<Item = Result<Event, Infallible>> {
                 _ = tokio::time::sleep(THROTTLE) => {}
             }
             wakeups.drain();
+            // Browsers drop events whose data is empty: say something.
             Some((
-                Ok(Event::default().event("change").data("")),
+                Ok(Event::default().event("change").data("changed")),
                 (wakeups, stop, false),
             ))
         },

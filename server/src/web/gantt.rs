@@ -37,7 +37,7 @@ pub struct Gantt {
 
 /// When a task instance became ready: when it was marked scheduled, else when its last
 /// upstream finished, else when it was created (a root).
-fn ready_at(
+pub fn ready_at(
     ti: &TaskInstanceRecord,
     dag: Option<&Dag>,
     finished: &HashMap<&str, Option<DateTime<Utc>>>,
@@ -54,6 +54,13 @@ fn ready_at(
     upstream_done.map_or(ti.created_at, |t| t.max(ti.created_at))
 }
 
+/// When each task of the run finished, by task id: what [`ready_at`] needs.
+pub fn finish_times(tis: &[TaskInstanceRecord]) -> HashMap<&str, Option<DateTime<Utc>>> {
+    tis.iter()
+        .map(|t| (t.task_id.as_str(), t.finished_at))
+        .collect()
+}
+
 /// `attempts` holds the attempts of the task instances that had more than one; the others'
 /// single attempt is read from the task instance itself.
 pub fn build(
@@ -62,10 +69,7 @@ pub fn build(
     dag: Option<&Dag>,
     now: DateTime<Utc>,
 ) -> Gantt {
-    let finished: HashMap<&str, Option<DateTime<Utc>>> = tis
-        .iter()
-        .map(|t| (t.task_id.as_str(), t.finished_at))
-        .collect();
+    let finished = finish_times(tis);
     let start = tis.iter().map(|t| t.created_at).min().unwrap_or(now);
     let end = tis
         .iter()

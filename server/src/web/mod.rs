@@ -22,7 +22,6 @@ mod login;
 pub mod page;
 pub mod pager;
 mod pools;
-mod rendered;
 mod run;
 mod runs;
 mod task_instance;

@@ -80,10 +80,13 @@ pub async fn page(
     let attempts: HashMap<i64, _> = retried.into_iter().zip(lists).collect();
     let now = Utc::now();
     let chart = gantt::build(&tis, &attempts, dag.as_deref(), now);
+    let finished = gantt::finish_times(&tis);
     let rows = tis
         .iter()
         .map(|t| {
             let view = crate::api::views::TaskInstanceView::new(t, &run.run_id);
+            // Ready when its upstreams finished, not when the run created it.
+            let ready = gantt::ready_at(t, dag.as_deref(), &finished);
             TiRow {
                 task_id: t.task_id.clone(),
                 state: t.state.as_str(),
@@ -91,7 +94,7 @@ pub async fn page(
                 try_number: t.try_number,
                 max_tries: t.max_tries,
                 worker: t.worker_id.clone().unwrap_or_default(),
-                scheduler_delay: format::opt_secs(view.scheduler_delay_s),
+                scheduler_delay: format::opt_secs(format::between(Some(ready), t.queued_at)),
                 pickup_delay: format::opt_secs(view.pickup_delay_s),
                 duration: format::opt_secs(view.duration_s),
                 reason: t.reason.clone().unwrap_or_default(),

@@ -5,12 +5,13 @@
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use serde::Deserialize;
-use serde_json::Map;
+use weir_executor::rendered::{RenderedField, rendered_fields};
 
 use super::dag_header::{self, DagHeader};
 use super::format;
+use super::gantt;
 use super::page::{Chrome, Nav, PageResult, render};
-use super::rendered::{Rendered, reads_outputs, render_task};
+use crate::api::problem::ApiError;
 use crate::api::runs::find_run;
 use crate::api::task_instances::{find_task_instance, log_page};
 use crate::api::views::{LogLineView, TaskInstanceView};
@@ -71,7 +72,7 @@ struct TiPage {
     log_finished: bool,
     log_stream: String,
     output: Option<String>,
-    rendered: Vec<Rendered>,
+    rendered: Vec<RenderedField>,
     api_base: String,
     live_url: String,
 }
@@ -85,9 +86,10 @@ pub async fn page(
     let (record, _) = dag_header::load(&state, &dag_id).await?;
     let run = find_run(&state, &dag_id, &run_id).await?;
     let ti = find_task_instance(&state, &dag_id, &run_id, &task_id).await?;
-    let (attempts, output) = tokio::try_join!(
+    let (attempts, output, siblings) = tokio::try_join!(
         state.store.list_attempts(ti.id),
-        state.store.get_output(ti.id)
+        state.store.get_output(ti.id),
+        state.store.task_instances(run.id)
     )?;
     let view = TaskInstanceView::new(&ti, &run_id);
     let shown_try = query
@@ -109,24 +111,16 @@ pub async fn page(
     // The templates as this run renders them, from the DAG version the run is pinned to.
     let dag = state.dag_version(run.dag_version_id).await?;
     let (kind, rendered) = match dag.task(&task_id) {
-        Some(task) => {
-            let mut outputs = Map::new();
-            if reads_outputs(task) {
-                for other in state.store.task_instances(run.id).await? {
-                    if other.id != ti.id
-                        && let Some(o) = state.store.get_output(other.id).await?
-                    {
-                        outputs.insert(other.task_id.clone(), o.value);
-                    }
-                }
-            }
-            (
-                task.kind.type_name().to_string(),
-                render_task(&dag, task, &run, ti.try_number, outputs),
-            )
-        }
+        Some(task) => (
+            task.kind.type_name().to_string(),
+            rendered_fields(state.store.as_ref(), &run, &dag, &task_id, ti.try_number)
+                .await
+                .map_err(ApiError::Internal)?,
+        ),
         None => ("not in this run's DAG version".into(), Vec::new()),
     };
+    // Ready when its upstreams finished (as on the run's Gantt chart), not when it was created.
+    let ready = gantt::ready_at(&ti, Some(&dag), &gantt::finish_times(&siblings));
     let timings = [
         ("created", Some(ti.created_at)),
         ("scheduled", ti.scheduled_at),
@@ -155,7 +149,7 @@ pub async fn page(
         queue: ti.queue.clone(),
         reason: ti.reason.clone().unwrap_or_default(),
         timings,
-        scheduler_delay: format::opt_secs(view.scheduler_delay_s),
+        scheduler_delay: format::opt_secs(format::between(Some(ready), ti.queued_at)),
         pickup_delay: format::opt_secs(view.pickup_delay_s),
         duration: format::opt_secs(view.duration_s),
         attempts: attempts
