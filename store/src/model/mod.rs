@@ -10,7 +10,7 @@ pub use backfills::{BackfillRecord, BackfillState, NewBackfill};
 pub use dags::{DagRecord, DagSync, DagVersionRecord, ImportErrorRecord};
 pub use runs::{CreateRun, DataInterval, NewRun, NewTaskInstance, RunRecord, RunType};
 pub use tasks::{
-    AttemptOutcome, AttemptRecord, ClaimRequest, ClaimedTask, LogLine, LogRecord, LogStream,
-    ReapedTask, TaskInstanceRecord, TaskOutputRecord, TaskStateChange,
+    AttemptOutcome, AttemptRecord, AttemptReport, ClaimRequest, ClaimedTask, LogLine, LogRecord,
+    LogStream, ReapedTask, TaskInstanceRecord, TaskOutputRecord, TaskStateChange,
 };
 pub use workers::{PoolRecord, SchedulerRecord, WorkerInfo, WorkerRecord};
