@@ -3,10 +3,11 @@
 //! 10,000-task fan-out, every finished task wakes the scheduler, and re-reading the whole run
 //! each time would cost more than running the tasks.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, TimeDelta, Utc};
+use weir_core::dag::Dag;
 use weir_core::state::{RunState, TaskState};
 use weir_store::{RunRecord, Store, TaskInstanceRecord, TaskStateChange};
 
@@ -18,9 +19,69 @@ const CLOCK_MARGIN: TimeDelta = TimeDelta::seconds(1);
 /// A full re-read now and then repairs anything a delta cannot see (a clear, a hand-back).
 const FULL_RELOAD_EVERY: Duration = Duration::from_secs(30);
 
+/// What the scheduler derives once per view from the run's DAG version, so that a tick over a
+/// run of thousands of tasks hashes no task ids: for each task instance (by position in the
+/// view), its task in the DAG, the positions of its upstreams, and whether it is a leaf.
+pub(crate) struct Plan {
+    /// The task's index in `dag.tasks`; None for a task instance whose task is not in the DAG.
+    pub task: Vec<Option<usize>>,
+    /// The positions of the task's upstreams; None for an upstream without a task instance
+    /// (it counts as removed).
+    pub upstream: Vec<Vec<Option<u32>>>,
+    /// No task of the DAG needs it: the leaves decide a run's outcome.
+    pub leaf: Vec<bool>,
+}
+
+impl Plan {
+    fn new(dag: &Dag, tis: &[TaskInstanceRecord]) -> Plan {
+        let position: HashMap<&str, u32> = tis
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.task_id.as_str(), i as u32))
+            .collect();
+        let index: HashMap<&str, usize> = dag
+            .tasks
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.task_id.as_str(), i))
+            .collect();
+        let needed: HashSet<&str> = dag
+            .tasks
+            .iter()
+            .flat_map(|t| t.needs.iter().map(|n| n.as_str()))
+            .collect();
+        let task: Vec<Option<usize>> = tis
+            .iter()
+            .map(|t| index.get(t.task_id.as_str()).copied())
+            .collect();
+        let upstream = task
+            .iter()
+            .map(|task| match task {
+                Some(i) => dag.tasks[*i]
+                    .needs
+                    .iter()
+                    .map(|up| position.get(up.as_str()).copied())
+                    .collect(),
+                None => Vec::new(),
+            })
+            .collect();
+        let leaf = tis
+            .iter()
+            .map(|t| !needed.contains(t.task_id.as_str()))
+            .collect();
+        Plan {
+            task,
+            upstream,
+            leaf,
+        }
+    }
+}
+
 struct RunView {
     tis: Vec<TaskInstanceRecord>,
     position: HashMap<i64, usize>,
+    /// Built on first use; dropped when task instances are added to the view.
+    plan: Option<Plan>,
     /// Finishes at or after this are read on the next look.
     synced_at: DateTime<Utc>,
     /// The run's state when the view was last in step: a change (a clear sends a run back to
@@ -57,6 +118,7 @@ impl RunViews {
                     None => {
                         view.position.insert(ti.id, view.tis.len());
                         view.tis.push(ti);
+                        view.plan = None;
                     }
                 }
             }
@@ -69,6 +131,7 @@ impl RunViews {
                 RunView {
                     tis,
                     position,
+                    plan: None,
                     synced_at: read_started - CLOCK_MARGIN,
                     run_state: run.state,
                     loaded_at: Instant::now(),
@@ -107,9 +170,14 @@ impl RunViews {
         self.views.retain(|pk, _| keep.contains(pk));
     }
 
-    /// The run's task instances as of the last `refresh`.
-    pub fn tis(&self, run_pk: i64) -> &[TaskInstanceRecord] {
-        self.views.get(&run_pk).map_or(&[], |v| v.tis.as_slice())
+    /// The run's task instances as of the last `refresh`, with their plan for `dag` (the run's
+    /// DAG version); None if the run has no view.
+    pub fn planned(&mut self, run_pk: i64, dag: &Dag) -> Option<(&[TaskInstanceRecord], &Plan)> {
+        let view = self.views.get_mut(&run_pk)?;
+        if view.plan.is_none() {
+            view.plan = Some(Plan::new(dag, &view.tis));
+        }
+        Some((view.tis.as_slice(), view.plan.as_ref().expect("just built")))
     }
 
     /// Queued and running task instances of a run, as last seen.

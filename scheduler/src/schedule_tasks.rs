@@ -10,7 +10,7 @@ use weir_core::dag::Dag;
 use weir_core::state::{Readiness, RunState, TaskState, UpstreamCounts, evaluate, run_outcome};
 use weir_store::{RunRecord, Store, TaskInstanceRecord, TaskStateChange};
 
-use crate::run_views::RunViews;
+use crate::run_views::{Plan, RunViews};
 use weir_store::VersionCache;
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -65,12 +65,15 @@ pub(crate) async fn schedule_active_runs(
             }
         }
         let slots = busy.entry(run.dag_id.clone()).or_default();
-        let changes = decide(dag, views.tis(run.id), &due_retries, slots);
+        let Some((tis, plan)) = views.planned(run.id, dag) else {
+            continue;
+        };
+        let changes = decide(dag, tis, plan, &due_retries, slots);
         if !changes.is_empty() {
             let applied = store.update_task_states(&changes).await?;
             views.applied(run.id, &changes, applied);
             progress.state_changes += applied;
-        } else if finish_if_done(store, run, state, dag, views.tis(run.id)).await? {
+        } else if finish_if_done(store, run, state, tis, plan).await? {
             progress.runs_finished += 1;
         }
     }
@@ -82,18 +85,15 @@ pub(crate) async fn schedule_active_runs(
 fn decide(
     dag: &Dag,
     tis: &[TaskInstanceRecord],
+    plan: &Plan,
     due_retries: &std::collections::HashSet<i64>,
     busy: &mut u32,
 ) -> Vec<TaskStateChange> {
-    let state_of: HashMap<&str, TaskState> =
-        tis.iter().map(|t| (t.task_id.as_str(), t.state)).collect();
-    let tasks: HashMap<&str, &weir_core::dag::Task> =
-        dag.tasks.iter().map(|t| (t.task_id.as_str(), t)).collect();
     let mut changes = Vec::new();
-    for ti in tis {
+    for (i, ti) in tis.iter().enumerate() {
         let ready_from = match ti.state {
             TaskState::None => {
-                let Some(task) = tasks.get(ti.task_id.as_str()) else {
+                let Some(task) = plan.task[i].map(|t| &dag.tasks[t]) else {
                     changes.push(
                         TaskStateChange::new(ti.id, ti.state, TaskState::Removed)
                             .with_reason("the task is not in this run's DAG version"),
@@ -101,13 +101,8 @@ fn decide(
                     continue;
                 };
                 let mut counts = UpstreamCounts::default();
-                for up in &task.needs {
-                    counts.add(
-                        state_of
-                            .get(up.as_str())
-                            .copied()
-                            .unwrap_or(TaskState::Removed),
-                    );
+                for up in &plan.upstream[i] {
+                    counts.add(up.map_or(TaskState::Removed, |p| tis[p as usize].state));
                 }
                 match evaluate(task.trigger_rule, counts) {
                     Readiness::Wait => continue,
@@ -154,19 +149,12 @@ async fn finish_if_done(
     store: &dyn Store,
     run: &RunRecord,
     state: RunState,
-    dag: &Dag,
     tis: &[TaskInstanceRecord],
+    plan: &Plan,
 ) -> anyhow::Result<bool> {
-    let needed: std::collections::HashSet<&str> = dag
-        .tasks
-        .iter()
-        .flat_map(|t| t.needs.iter().map(|n| n.as_str()))
-        .collect();
     // Leaves are the tasks no other task needs.
-    let Some(outcome) = run_outcome(
-        tis.iter()
-            .map(|t| (t.state, !needed.contains(t.task_id.as_str()))),
-    ) else {
+    let Some(outcome) = run_outcome(tis.iter().zip(&plan.leaf).map(|(t, leaf)| (t.state, *leaf)))
+    else {
         return Ok(false);
     };
     let moved = store.set_run_state(run.id, state, outcome).await?;

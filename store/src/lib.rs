@@ -11,7 +11,7 @@
 //! How a task instance moves through the store:
 //! `create_run` (none) -> `update_task_states` (scheduled, queued) -> `claim` (running, under a
 //! lease with a fencing token) -> `mark_started`, `heartbeat_leases`, `append_logs`,
-//! `set_output` -> `finish_attempt` (success, up_for_retry or failed). A worker that stops
+//! `set_output` -> `finish_attempts` (success, up_for_retry or failed). A worker that stops
 //! heartbeating is reaped by `reap_expired_leases`; every write it makes after that fails with
 //! [`StoreError::LeaseLost`] and changes nothing.
 

@@ -289,9 +289,10 @@ impl TryFrom<ReapedRow> for ReapedTask {
     }
 }
 
-/// What `finish_attempt` reads back from its guarded update.
+/// What `finish_attempts` reads back from its guarded update: a report that applied.
 #[derive(sqlx::FromRow)]
 pub(crate) struct FinishedRow {
+    pub(crate) id: i64,
     pub(crate) state: String,
 }
 

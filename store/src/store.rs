@@ -165,13 +165,36 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// Reports how the attempt ended, guarded by the lease. A failure with tries left becomes
     /// `up_for_retry` at `retry_at` (now if None), else `failed`. Returns the new state, or
     /// `LeaseLost` if the token is stale (nothing written). Wakes the scheduler.
+    ///
+    /// One report of [`Store::finish_attempts`].
     async fn finish_attempt(
         &self,
         ti_id: i64,
         token: i64,
         outcome: AttemptOutcome,
         retry_at: Option<DateTime<Utc>>,
-    ) -> Result<TaskState>;
+    ) -> Result<TaskState> {
+        let report = AttemptReport {
+            ti_id,
+            token,
+            outcome,
+            retry_at,
+            started_at: None,
+        };
+        match self.finish_attempts(std::slice::from_ref(&report)).await?[..] {
+            [Some(state)] => Ok(state),
+            _ => Err(crate::error::StoreError::LeaseLost { ti_id, token }),
+        }
+    }
+
+    /// Reports how many attempts ended, in one transaction: what a worker whose tasks finish
+    /// close together writes at once. Each report is guarded by its own lease as in
+    /// [`Store::finish_attempt`] (a failure with tries left becomes `up_for_retry` at its
+    /// `retry_at`, else `failed`), ends its attempt row, and stamps started_at if it is given
+    /// and the task instance has none. Returns, in the order of `reports`, each new state, or
+    /// None where the token is stale: that report wrote nothing, and the others still apply.
+    /// A task instance appears at most once per call. Wakes the scheduler once.
+    async fn finish_attempts(&self, reports: &[AttemptReport]) -> Result<Vec<Option<TaskState>>>;
 
     /// Running task instances whose lease expired before `now` become `up_for_retry` (retry at
     /// `now`) or `failed`, with the reason "lease expired on worker <id>".

@@ -36,6 +36,11 @@ pub struct Dag {
     pub content_hash: String,
     #[serde(skip_serializing)]
     pub(in crate::dag) graph: DiGraph<usize, ()>,
+    /// The positions in `tasks` in task_id order, for [`Dag::task`]'s binary search: the
+    /// scheduler and the worker look tasks up by id for every task instance, and a DAG may have
+    /// thousands of tasks.
+    #[serde(skip_serializing)]
+    pub(in crate::dag) by_id: Vec<u32>,
 }
 
 /// The serialized form; the graph is rebuilt from `needs` when a DAG is read back.
@@ -62,6 +67,7 @@ struct DagData {
 impl From<DagData> for Dag {
     fn from(d: DagData) -> Self {
         let graph = build_graph(&d.tasks);
+        let by_id = index_by_id(&d.tasks);
         Dag {
             dag_id: d.dag_id,
             file: d.file,
@@ -80,6 +86,7 @@ impl From<DagData> for Dag {
             tasks: d.tasks,
             content_hash: d.content_hash,
             graph,
+            by_id,
         }
     }
 }
@@ -105,10 +112,23 @@ pub(crate) fn build_graph(tasks: &[Task]) -> DiGraph<usize, ()> {
     graph
 }
 
+/// The positions of `tasks` sorted by task_id.
+fn index_by_id(tasks: &[Task]) -> Vec<u32> {
+    let mut order: Vec<u32> = (0..tasks.len() as u32).collect();
+    order.sort_unstable_by(|&a, &b| {
+        tasks[a as usize]
+            .task_id
+            .as_str()
+            .cmp(tasks[b as usize].task_id.as_str())
+    });
+    order
+}
+
 impl Dag {
     /// Assembles a DAG whose tasks are already validated and in topological order.
     pub(crate) fn assemble(mut dag: Dag) -> Dag {
         dag.graph = build_graph(&dag.tasks);
+        dag.by_id = index_by_id(&dag.tasks);
         dag
     }
 
@@ -116,7 +136,17 @@ impl Dag {
         &self.graph
     }
 
+    /// The task `task_id`, found by binary search (`tasks` is public: if it was changed after
+    /// the DAG was built, a linear search still finds the task).
     pub fn task(&self, task_id: &str) -> Option<&Task> {
+        let name = |i: u32| self.tasks.get(i as usize).map(|t| t.task_id.as_str());
+        if let Ok(k) = self
+            .by_id
+            .binary_search_by(|&i| name(i).unwrap_or("").cmp(task_id))
+            && name(self.by_id[k]) == Some(task_id)
+        {
+            return self.tasks.get(self.by_id[k] as usize);
+        }
         self.tasks.iter().find(|t| t.task_id.as_str() == task_id)
     }
 
@@ -275,6 +305,26 @@ impl RetryPolicy {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tasks_are_found_by_id_after_parsing_a_round_trip_and_a_change() {
+        let source = "dag_id: d\ntasks:\n  zeta:\n    type: noop\n  alpha:\n    type: noop\n    needs: [zeta]\n  mid:\n    type: noop\n";
+        let dag = crate::dag::parse_str("d.yaml", source).unwrap();
+        let back: Dag = serde_json::from_str(&serde_json::to_string(&dag).unwrap()).unwrap();
+        for d in [&dag, &back] {
+            for id in ["zeta", "alpha", "mid"] {
+                assert_eq!(d.task(id).map(|t| t.task_id.as_str()), Some(id));
+            }
+            assert!(d.task("nope").is_none() && d.task("").is_none());
+        }
+        let mut changed = dag.clone();
+        changed.tasks.reverse();
+        changed.tasks.pop();
+        for id in ["alpha", "mid"] {
+            assert_eq!(changed.task(id).map(|t| t.task_id.as_str()), Some(id));
+        }
+        assert!(changed.task("zeta").is_none());
+    }
 
     #[test]
     fn exponential_backoff_doubles_and_caps() {

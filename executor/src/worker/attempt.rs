@@ -2,15 +2,17 @@
 
 use std::sync::Arc;
 
+use chrono::{DateTime, Utc};
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 use weir_core::dag::task_types::{ShellTask, TaskKind};
 use weir_core::dag::{Dag, Task};
-use weir_store::{AttemptOutcome, ClaimedTask, Store, StoreError};
+use weir_store::{AttemptOutcome, AttemptReport, ClaimedTask, Store, StoreError};
 
 use super::WorkerOptions;
 use super::context::{template_context, weir_env};
 use super::logs::{Attempt, forward_logs};
+use super::reports::Reports;
 use super::retry::persist;
 use crate::process::{Exit, LogLimits, run_shell};
 use crate::shell_task::shell_command;
@@ -28,6 +30,7 @@ pub enum AttemptEnd {
 
 pub(crate) async fn run_attempt(
     store: Arc<dyn Store>,
+    reports: Reports,
     options: Arc<WorkerOptions>,
     claimed: ClaimedTask,
     dag: Arc<Dag>,
@@ -42,14 +45,25 @@ pub(crate) async fn run_attempt(
         worker.id = %options.worker_id,
     );
     async move {
-        let started = persist("marking the attempt started", options.lease, || {
-            store.mark_started(claimed.ti_id, claimed.lease_token)
-        });
-        match started.await {
-            Ok(()) => {}
-            Err(StoreError::LeaseLost { .. }) => return AttemptEnd::LeaseLost,
-            Err(e) => return AttemptEnd::Unreported(e.to_string()),
-        }
+        // A noop task ends as soon as it starts: its start is stamped with its report, which
+        // saves a statement per task. Any other task stamps it before it runs, so that a
+        // running task shows when it started.
+        let noop = dag
+            .task(&claimed.task_id)
+            .is_some_and(|t| matches!(t.kind, TaskKind::Noop));
+        let started_at = if noop {
+            Some(Utc::now())
+        } else {
+            let started = persist("marking the attempt started", options.lease, || {
+                store.mark_started(claimed.ti_id, claimed.lease_token)
+            });
+            match started.await {
+                Ok(()) => {}
+                Err(StoreError::LeaseLost { .. }) => return AttemptEnd::LeaseLost,
+                Err(e) => return AttemptEnd::Unreported(e.to_string()),
+            }
+            None
+        };
         let lease_lost = CancellationToken::new();
         let outcome = execute(&store, &options, &claimed, &dag, &cancel, &lease_lost).await;
         if lease_lost.is_cancelled() {
@@ -58,7 +72,16 @@ pub(crate) async fn run_attempt(
         if outcome.interrupted {
             return hand_back(&store, &claimed, &options).await;
         }
-        report(&store, &claimed, &dag, outcome, options.lease).await
+        report(
+            &store,
+            &reports,
+            &claimed,
+            &dag,
+            outcome,
+            started_at,
+            options.lease,
+        )
+        .await
     }
     .instrument(span)
     .await
@@ -228,9 +251,11 @@ async fn run_shell_task(
 
 async fn report(
     store: &Arc<dyn Store>,
+    reports: &Reports,
     claimed: &ClaimedTask,
     dag: &Dag,
     executed: Executed,
+    started_at: Option<DateTime<Utc>>,
     lease: std::time::Duration,
 ) -> AttemptEnd {
     if let Some(output) = &executed.output {
@@ -248,26 +273,27 @@ async fn report(
             claimed.try_number as u32 + 1,
             jitter(claimed.ti_id, claimed.try_number),
         );
-        chrono::Utc::now() + chrono::Duration::from_std(delay).unwrap_or_default()
+        Utc::now() + chrono::Duration::from_std(delay).unwrap_or_default()
     });
     if let AttemptOutcome::Failed { reason } = &executed.outcome {
         tracing::warn!(%reason, "attempt failed");
     }
-    let finished = persist("reporting the attempt", lease, || {
-        store.finish_attempt(
-            claimed.ti_id,
-            claimed.lease_token,
-            executed.outcome.clone(),
+    let finished = reports
+        .finish(AttemptReport {
+            ti_id: claimed.ti_id,
+            token: claimed.lease_token,
+            outcome: executed.outcome,
             retry_at,
-        )
-    });
-    match finished.await {
-        Ok(state) => {
+            started_at,
+        })
+        .await;
+    match finished {
+        Ok(Some(state)) => {
             tracing::info!(state = %state, "attempt reported");
             AttemptEnd::Reported
         }
-        Err(StoreError::LeaseLost { .. }) => AttemptEnd::LeaseLost,
-        Err(e) => AttemptEnd::Unreported(e.to_string()),
+        Ok(None) => AttemptEnd::LeaseLost,
+        Err(e) => AttemptEnd::Unreported(e),
     }
 }
 

@@ -8,6 +8,7 @@
 mod attempt;
 pub mod context;
 mod logs;
+mod reports;
 mod retry;
 
 use std::collections::HashMap;
@@ -74,6 +75,7 @@ impl Worker {
         let stop_attempts = CancellationToken::new();
         let mut last_heartbeat: Option<Instant> = None;
         let mut backoff = Duration::from_millis(100);
+        let reports = reports::Reports::start(self.store.clone(), self.options.lease);
         tracing::info!(worker.id = %self.options.worker_id, queues = ?self.options.queues, capacity = self.options.capacity, "worker started");
         while !shutdown.is_cancelled() {
             if last_heartbeat.is_none_or(|t| t.elapsed() >= self.options.heartbeat_interval) {
@@ -97,13 +99,18 @@ impl Worker {
                                     cancel: cancel.clone(),
                                 },
                             );
-                            let (store, options, ti) =
-                                (self.store.clone(), self.options.clone(), task.ti_id);
+                            let (store, reports, options, ti) = (
+                                self.store.clone(),
+                                reports.clone(),
+                                self.options.clone(),
+                                task.ti_id,
+                            );
                             attempts.spawn(async move {
-                                (
-                                    ti,
-                                    attempt::run_attempt(store, options, task, dag, cancel).await,
+                                let end = attempt::run_attempt(
+                                    store, reports, options, task, dag, cancel,
                                 )
+                                .await;
+                                (ti, end)
                             });
                         }
                     }

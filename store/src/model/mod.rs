@@ -19,7 +19,7 @@ pub use data::{
 pub use pages::{DagQuery, DagVersionInfo, RecentRun, RunQuery, StateCounts};
 pub use runs::{CreateRun, DataInterval, NewRun, NewTaskInstance, RunRecord, RunType};
 pub use tasks::{
-    AttemptOutcome, AttemptRecord, ClaimRequest, ClaimedTask, LogLine, LogRecord, LogStream,
-    ReapedTask, TaskInstanceRecord, TaskOutputRecord, TaskStateChange,
+    AttemptOutcome, AttemptRecord, AttemptReport, ClaimRequest, ClaimedTask, LogLine, LogRecord,
+    LogStream, ReapedTask, TaskInstanceRecord, TaskOutputRecord, TaskStateChange,
 };
 pub use workers::{PoolRecord, SchedulerRecord, WorkerInfo, WorkerRecord};

@@ -102,6 +102,21 @@ pub enum AttemptOutcome {
     Failed { reason: String },
 }
 
+/// How one attempt ended, for [`crate::Store::finish_attempts`]: the report of its worker,
+/// guarded by the lease's fencing token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttemptReport {
+    pub ti_id: i64,
+    /// The fencing token of the claim: a stale token writes nothing.
+    pub token: i64,
+    pub outcome: AttemptOutcome,
+    /// When a failure with tries left is retried (now if None).
+    pub retry_at: Option<DateTime<Utc>>,
+    /// When the attempt started, for an attempt that did not stamp it with `mark_started` (a
+    /// noop task finishes as soon as it starts): stamped unless started_at is already set.
+    pub started_at: Option<DateTime<Utc>>,
+}
+
 /// A task instance whose lease expired, and what became of it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReapedTask {

@@ -1,5 +1,6 @@
 //! What a worker does under its lease, and the reaper of expired leases.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -8,7 +9,7 @@ use weir_core::state::TaskState;
 
 use crate::clock;
 use crate::error::{Result, StoreError};
-use crate::model::{AttemptOutcome, AttemptRecord, ReapedTask};
+use crate::model::{AttemptOutcome, AttemptRecord, AttemptReport, ReapedTask};
 use crate::rows::{AttemptRow, FinishedRow, ReapedRow, convert};
 
 const MARK_STARTED: &str = include_str!("queries/leases/mark_started.sql");
@@ -55,29 +56,53 @@ pub(super) async fn heartbeat(
 
 pub(super) async fn finish(
     pool: &PgPool,
-    ti_id: i64,
-    token: i64,
-    outcome: AttemptOutcome,
-    retry_at: Option<DateTime<Utc>>,
-) -> Result<TaskState> {
+    reports: &[AttemptReport],
+) -> Result<Vec<Option<TaskState>>> {
+    if reports.is_empty() {
+        return Ok(Vec::new());
+    }
     let now = clock::now();
-    let (succeeded, reason) = match outcome {
-        AttemptOutcome::Success => (true, None),
-        AttemptOutcome::Failed { reason } => (false, Some(reason)),
-    };
+    let ids: Vec<i64> = reports.iter().map(|r| r.ti_id).collect();
+    let tokens: Vec<i64> = reports.iter().map(|r| r.token).collect();
+    let succeeded: Vec<bool> = reports
+        .iter()
+        .map(|r| r.outcome == AttemptOutcome::Success)
+        .collect();
+    let reasons: Vec<Option<&str>> = reports
+        .iter()
+        .map(|r| match &r.outcome {
+            AttemptOutcome::Success => None,
+            AttemptOutcome::Failed { reason } => Some(reason.as_str()),
+        })
+        .collect();
+    let retry_at: Vec<DateTime<Utc>> = reports
+        .iter()
+        .map(|r| r.retry_at.map(clock::truncate).unwrap_or(now))
+        .collect();
+    let started_at: Vec<Option<DateTime<Utc>>> = reports
+        .iter()
+        .map(|r| r.started_at.map(clock::truncate))
+        .collect();
     let rows: Vec<FinishedRow> = sqlx::query_as(FINISH)
-        .bind(ti_id)
-        .bind(token)
+        .bind(&ids)
+        .bind(tokens)
         .bind(succeeded)
-        .bind(reason)
-        .bind(retry_at.map(clock::truncate).unwrap_or(now))
+        .bind(reasons)
+        .bind(retry_at)
+        .bind(started_at)
         .bind(now)
         .fetch_all(pool)
         .await?;
-    match rows.as_slice() {
-        [row] => row.state(),
-        _ => Err(StoreError::LeaseLost { ti_id, token }),
+    finished_in_order(&ids, rows)
+}
+
+/// The new state of each report, in the order of the reports; None for those that did not apply.
+fn finished_in_order(ids: &[i64], rows: Vec<FinishedRow>) -> Result<Vec<Option<TaskState>>> {
+    let mut states = HashMap::with_capacity(rows.len());
+    for row in rows {
+        states.insert(row.id, row.state()?);
     }
+    Ok(ids.iter().map(|id| states.get(id).copied()).collect())
 }
 
 pub(super) async fn hand_back(pool: &PgPool, ti_id: i64, token: i64, reason: &str) -> Result<()> {

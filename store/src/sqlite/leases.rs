@@ -1,29 +1,32 @@
 //! What a worker does under its lease, and the reaper of expired leases.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use serde::Serialize;
 use weir_core::state::TaskState;
 
-use super::{SqliteStore, ts};
+use super::{SqliteStore, json_list, ts, ts_opt};
 use crate::clock;
 use crate::error::{Result, StoreError};
 use crate::events::StoreEvent;
-use crate::model::{AttemptOutcome, AttemptRecord, ReapedTask};
+use crate::model::{AttemptOutcome, AttemptRecord, AttemptReport, ReapedTask};
 use crate::rows::{AttemptRow, convert};
 
 const MARK_STARTED: &str = include_str!("queries/leases/mark_started.sql");
 const HEARTBEAT: &str = include_str!("queries/leases/heartbeat.sql");
 const FINISH: &str = include_str!("queries/leases/finish.sql");
-const END_ATTEMPT: &str = include_str!("queries/leases/end_attempt.sql");
+const END_ATTEMPTS: &str = include_str!("queries/leases/end_attempts.sql");
 const REAP: &str = include_str!("queries/leases/reap.sql");
 const HAND_BACK: &str = include_str!("queries/leases/hand_back.sql");
 const LIST_ATTEMPTS: &str = include_str!("queries/attempts/list.sql");
 
 /// A task instance as finish and reap leave it: what its attempt row records.
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, Serialize)]
 struct Ended {
     ti_id: i64,
+    #[serde(skip)]
     worker_id: Option<String>,
     try_number: i32,
     state: String,
@@ -37,16 +40,28 @@ impl Ended {
     }
 }
 
-async fn end_attempt(tx: &mut sqlx::SqliteConnection, ended: &Ended, now: &str) -> Result<()> {
-    sqlx::query(END_ATTEMPT)
-        .bind(ended.ti_id)
-        .bind(ended.try_number)
-        .bind(&ended.state)
-        .bind(&ended.reason)
+/// Ends the attempt rows of the task instances `ended`, in one statement.
+async fn end_attempts(tx: &mut sqlx::SqliteConnection, ended: &[Ended], now: &str) -> Result<()> {
+    if ended.is_empty() {
+        return Ok(());
+    }
+    sqlx::query(END_ATTEMPTS)
+        .bind(json_list(ended)?)
         .bind(now)
         .execute(tx)
         .await?;
     Ok(())
+}
+
+/// A report as the finish reads it from its JSON array.
+#[derive(Serialize)]
+struct ReportJson<'a> {
+    id: i64,
+    token: i64,
+    succeeded: bool,
+    reason: Option<&'a str>,
+    retry_at: String,
+    started_at: Option<String>,
 }
 
 pub(super) async fn mark_started(db: &SqliteStore, ti_id: i64, token: i64) -> Result<()> {
@@ -88,34 +103,45 @@ pub(super) async fn heartbeat(
 
 pub(super) async fn finish(
     db: &SqliteStore,
-    ti_id: i64,
-    token: i64,
-    outcome: AttemptOutcome,
-    retry_at: Option<DateTime<Utc>>,
-) -> Result<TaskState> {
+    reports: &[AttemptReport],
+) -> Result<Vec<Option<TaskState>>> {
+    if reports.is_empty() {
+        return Ok(Vec::new());
+    }
     let now = ts(clock::now());
-    let (succeeded, reason) = match outcome {
-        AttemptOutcome::Success => (true, None),
-        AttemptOutcome::Failed { reason } => (false, Some(reason)),
-    };
+    let json: Vec<ReportJson<'_>> = reports
+        .iter()
+        .map(|r| ReportJson {
+            id: r.ti_id,
+            token: r.token,
+            succeeded: r.outcome == AttemptOutcome::Success,
+            reason: match &r.outcome {
+                AttemptOutcome::Success => None,
+                AttemptOutcome::Failed { reason } => Some(reason.as_str()),
+            },
+            retry_at: r.retry_at.map(ts).unwrap_or_else(|| now.clone()),
+            started_at: ts_opt(r.started_at),
+        })
+        .collect();
     let mut tx = db.writer.begin_with("BEGIN IMMEDIATE").await?;
     let rows: Vec<Ended> = sqlx::query_as(FINISH)
-        .bind(ti_id)
-        .bind(token)
-        .bind(succeeded)
-        .bind(reason)
-        .bind(retry_at.map(ts).unwrap_or_else(|| now.clone()))
+        .bind(json_list(&json)?)
         .bind(&now)
         .fetch_all(&mut *tx)
         .await?;
-    let [ended] = rows.as_slice() else {
-        return Err(StoreError::LeaseLost { ti_id, token });
-    };
-    let state = ended.state()?;
-    end_attempt(&mut tx, ended, &now).await?;
+    end_attempts(&mut tx, &rows, &now).await?;
     tx.commit().await?;
-    db.wake(StoreEvent::TaskInstances);
-    Ok(state)
+    if !rows.is_empty() {
+        db.wake(StoreEvent::TaskInstances);
+    }
+    let mut states = HashMap::with_capacity(rows.len());
+    for row in &rows {
+        states.insert(row.ti_id, row.state()?);
+    }
+    Ok(reports
+        .iter()
+        .map(|r| states.get(&r.ti_id).copied())
+        .collect())
 }
 
 pub(super) async fn hand_back(
@@ -133,10 +159,10 @@ pub(super) async fn hand_back(
         .bind(&now)
         .fetch_all(&mut *tx)
         .await?;
-    let [ended] = rows.as_slice() else {
+    if rows.len() != 1 {
         return Err(StoreError::LeaseLost { ti_id, token });
-    };
-    end_attempt(&mut tx, ended, &now).await?;
+    }
+    end_attempts(&mut tx, &rows, &now).await?;
     tx.commit().await?;
     db.wake(StoreEvent::TaskInstances);
     Ok(())
@@ -146,9 +172,7 @@ pub(super) async fn reap(db: &SqliteStore, now: DateTime<Utc>) -> Result<Vec<Rea
     let now = ts(now);
     let mut tx = db.writer.begin_with("BEGIN IMMEDIATE").await?;
     let rows: Vec<Ended> = sqlx::query_as(REAP).bind(&now).fetch_all(&mut *tx).await?;
-    for ended in &rows {
-        end_attempt(&mut tx, ended, &now).await?;
-    }
+    end_attempts(&mut tx, &rows, &now).await?;
     tx.commit().await?;
     if !rows.is_empty() {
         db.wake(StoreEvent::TaskInstances);

@@ -324,14 +324,8 @@ impl Store for SqliteStore {
         logs::get_output(self, ti_id).await
     }
 
-    async fn finish_attempt(
-        &self,
-        ti_id: i64,
-        token: i64,
-        outcome: AttemptOutcome,
-        retry_at: Option<DateTime<Utc>>,
-    ) -> Result<TaskState> {
-        leases::finish(self, ti_id, token, outcome, retry_at).await
+    async fn finish_attempts(&self, reports: &[AttemptReport]) -> Result<Vec<Option<TaskState>>> {
+        leases::finish(self, reports).await
     }
 
     async fn reap_expired_leases(&self, now: DateTime<Utc>) -> Result<Vec<ReapedTask>> {

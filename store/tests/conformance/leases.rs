@@ -4,7 +4,8 @@ use std::time::Duration;
 use chrono::{TimeDelta, Utc};
 use weir_core::state::TaskState;
 use weir_store::{
-    AttemptOutcome, ClaimedTask, LogLine, LogStream, Store, StoreError, TaskStateChange,
+    AttemptOutcome, AttemptReport, ClaimedTask, LogLine, LogStream, Store, StoreError,
+    TaskStateChange,
 };
 
 use crate::common::*;
@@ -503,4 +504,114 @@ pub async fn a_handed_back_attempt_is_queued_again_without_using_a_try(store: Ar
             .contains("handed back"),
         "{attempts:?}"
     );
+}
+
+pub async fn a_batch_of_reports_applies_each_under_its_own_lease(store: Arc<dyn Store>) {
+    let (_, tis) = run_with(
+        &store,
+        "batch",
+        0,
+        &[
+            task("ok", 1, 4, "default_pool", "default"),
+            task("retried", 2, 3, "default_pool", "default"),
+            task("stale", 1, 2, "default_pool", "default"),
+            task("noop", 1, 1, "default_pool", "default"),
+        ],
+    )
+    .await;
+    queue(&store, &tis.iter().collect::<Vec<_>>()).await;
+    let claimed = store.claim(&request("w1", &["default"], 4)).await.unwrap();
+    assert_eq!(task_ids(&claimed), ["ok", "retried", "stale", "noop"]);
+    let (ok, retried, stale, noop) = (&claimed[0], &claimed[1], &claimed[2], &claimed[3]);
+    store.mark_started(ok.ti_id, ok.lease_token).await.unwrap();
+    let ok_started = store
+        .get_task_instance(ok.ti_id)
+        .await
+        .unwrap()
+        .unwrap()
+        .started_at
+        .unwrap();
+    let retry_at = weir_store::clock::truncate(Utc::now() + TimeDelta::minutes(5));
+    let noop_started = weir_store::clock::truncate(Utc::now() - TimeDelta::seconds(1));
+    let report = |c: &ClaimedTask, token: i64, outcome: AttemptOutcome| AttemptReport {
+        ti_id: c.ti_id,
+        token,
+        outcome,
+        retry_at: Some(retry_at),
+        // Given for every report: it stamps only an attempt that has no start yet.
+        started_at: Some(noop_started),
+    };
+    let reports = [
+        report(ok, ok.lease_token, AttemptOutcome::Success),
+        report(
+            retried,
+            retried.lease_token,
+            AttemptOutcome::Failed {
+                reason: "boom".into(),
+            },
+        ),
+        report(stale, stale.lease_token + 1, AttemptOutcome::Success),
+        report(noop, noop.lease_token, AttemptOutcome::Success),
+    ];
+    let stale_before = store.get_task_instance(stale.ti_id).await.unwrap().unwrap();
+    let states = store.finish_attempts(&reports).await.unwrap();
+    assert_eq!(
+        states,
+        [
+            Some(S::Success),
+            Some(S::UpForRetry),
+            None,
+            Some(S::Success)
+        ],
+        "each report applies or not on its own"
+    );
+
+    let ti = store.get_task_instance(ok.ti_id).await.unwrap().unwrap();
+    assert_eq!(ti.started_at, Some(ok_started), "a stamped start is kept");
+    assert!(ti.finished_at.is_some() && ti.lease_expires_at.is_none());
+    let ti = store
+        .get_task_instance(retried.ti_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (ti.state, ti.retry_at, ti.reason.as_deref()),
+        (S::UpForRetry, Some(retry_at), Some("boom"))
+    );
+    let ti = store.get_task_instance(noop.ti_id).await.unwrap().unwrap();
+    assert_eq!(ti.state, S::Success);
+    assert_eq!(
+        ti.started_at,
+        Some(noop_started),
+        "the start is stamped with the report"
+    );
+    assert!(ti.claimed_at.is_some() && ti.queued_at.is_some() && ti.finished_at.is_some());
+    let after = store.get_task_instance(stale.ti_id).await.unwrap().unwrap();
+    assert_eq!(after, stale_before, "a stale token writes nothing");
+
+    for (c, state) in [
+        (ok, S::Success),
+        (retried, S::UpForRetry),
+        (noop, S::Success),
+    ] {
+        let attempts = store.list_attempts(c.ti_id).await.unwrap();
+        assert_eq!(attempts.len(), 1);
+        assert_eq!(attempts[0].state, state, "{}", c.task_id);
+        assert!(attempts[0].finished_at.is_some());
+    }
+    let attempt = &store.list_attempts(stale.ti_id).await.unwrap()[0];
+    assert_eq!(attempt.state, S::Running);
+    assert!(attempt.finished_at.is_none());
+
+    // Spent leases: the same reports again write nothing.
+    let again = store.finish_attempts(&reports).await.unwrap();
+    assert_eq!(again, [None, None, None, None]);
+    assert_eq!(state_of(&store, retried.ti_id).await, S::UpForRetry);
+    assert!(store.finish_attempts(&[]).await.unwrap().is_empty());
+    // The right token still finishes the one left running.
+    let last = store
+        .finish_attempts(&[report(stale, stale.lease_token, AttemptOutcome::Success)])
+        .await
+        .unwrap();
+    assert_eq!(last, [Some(S::Success)]);
 }

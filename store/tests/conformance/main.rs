@@ -72,6 +72,7 @@ conformance! {
     leases::a_lease_expiring_on_the_last_try_fails_the_task,
     leases::failures_retry_until_max_tries_then_fail,
     leases::logs_are_kept_per_attempt_and_readable_after,
+    leases::a_batch_of_reports_applies_each_under_its_own_lease,
     wakeups::writes_wake_subscribers,
     wakeups::a_wakeup_between_query_and_wait_is_not_missed,
     backfills::backfills_are_created_read_listed_and_found_running,

@@ -98,6 +98,7 @@ pub(super) fn read_dag(ctx: &mut Ctx<'_>, root: &Node) -> Option<Dag> {
         tasks,
         content_hash: String::new(),
         graph: Default::default(),
+        by_id: Vec::new(),
     })
 }
 
