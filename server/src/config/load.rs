@@ -60,6 +60,9 @@ fn apply_env(config: &mut Config, env: &dyn Fn(&str) -> Option<String>) -> Resul
     if let Some(v) = env("WEIR_DAGS_FOLDER") {
         config.dags_folder = PathBuf::from(v);
     }
+    if let Some(v) = env("WEIR_LAKE_URL") {
+        config.lake_url = Some(v);
+    }
     if let Some(v) = env("WEIR_HOST") {
         config.host = v;
     }

@@ -21,6 +21,8 @@ pub struct Config {
     /// `postgres://...` or `sqlite://...`; default: SQLite in `home`.
     pub database_url: Option<DatabaseUrl>,
     pub dags_folder: PathBuf,
+    /// The lake's root: a folder, or `s3://`, `gs://`, `az://` by URL; default: `home/lake`.
+    pub lake_url: Option<String>,
     pub host: String,
     pub port: u16,
     /// `text` or `json` logs.
@@ -94,6 +96,7 @@ impl Default for Config {
             home: PathBuf::from(".weir"),
             database_url: None,
             dags_folder: PathBuf::from("dags"),
+            lake_url: None,
             host: "127.0.0.1".into(),
             port: 8080,
             log_format: LogFormat::Text,
@@ -149,10 +152,18 @@ impl Config {
         })
     }
 
+    /// The lake's root: the configured URL, or the folder `lake` in the state directory.
+    pub fn lake_url(&self) -> String {
+        self.lake_url
+            .clone()
+            .unwrap_or_else(|| self.home.join("lake").display().to_string())
+    }
+
     /// The configuration as TOML with secrets masked, for `weir config`.
     pub fn to_masked_toml(&self) -> String {
         let mut shown = self.clone();
         shown.database_url = Some(self.database_url());
+        shown.lake_url = Some(self.lake_url());
         toml::to_string_pretty(&shown).unwrap_or_else(|e| format!("# cannot render: {e}\n"))
     }
 }
