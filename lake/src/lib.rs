@@ -11,6 +11,7 @@
 
 mod batch;
 mod dataset;
+pub mod demo;
 mod error;
 pub mod ingest;
 pub mod materialize;
