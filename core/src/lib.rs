@@ -2,6 +2,7 @@
 //!
 //! Everything else in Weir depends on this crate and this crate depends on nothing of Weir's.
 
+pub mod connection;
 pub mod dag;
 pub mod diag;
 pub mod duration;

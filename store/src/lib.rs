@@ -16,6 +16,7 @@
 //! [`StoreError::LeaseLost`] and changes nothing.
 
 pub mod clock;
+mod connections;
 mod data_rows;
 mod error;
 mod events;
@@ -30,6 +31,7 @@ mod versions;
 
 use std::sync::Arc;
 
+pub use connections::resolve_connection;
 pub use error::{Result, StoreError};
 pub use events::{StoreEvent, Wakeups};
 pub use model::*;
@@ -37,6 +39,7 @@ pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 pub use store::Store;
 pub use versions::VersionCache;
+pub use weir_core::connection::ConnectionUrl;
 
 /// Connects to the store a URL names: `postgres://` (or `postgresql://`) or `sqlite://` (the
 /// file and its folder are created if missing). Does not migrate: call [`Store::migrate`].
@@ -55,12 +58,5 @@ pub async fn connect(url: &str) -> Result<Arc<dyn Store>> {
 
 /// A URL without its password, to show in errors.
 fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => {
-            let userinfo = &url[scheme + 3..at];
-            let user = userinfo.split(':').next().unwrap_or("");
-            format!("{}://{user}:***@{}", &url[..scheme], &url[at + 1..])
-        }
-        _ => url.to_string(),
-    }
+    weir_core::connection::mask_password(url)
 }

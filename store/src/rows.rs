@@ -629,3 +629,25 @@ pub(crate) fn state_counts(
             .collect::<Result<_>>()?,
     })
 }
+
+/// A row of `connections`. The URL is masked on the way out, so the record cannot leak it.
+#[derive(sqlx::FromRow)]
+pub(crate) struct ConnectionRow {
+    name: String,
+    url: String,
+    description: Option<String>,
+    created_at: Ts,
+    updated_at: Ts,
+}
+
+impl From<ConnectionRow> for ConnectionRecord {
+    fn from(r: ConnectionRow) -> Self {
+        ConnectionRecord {
+            name: r.name,
+            masked_url: weir_core::connection::mask_password(&r.url),
+            description: r.description,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        }
+    }
+}

@@ -159,3 +159,16 @@ pub(crate) fn check_pool_deletable(name: &str) -> Result<()> {
     }
     Ok(())
 }
+
+/// A connection needs a name that maps to an environment variable and a URL with a scheme.
+/// Errors never show the URL: it may hold a password.
+pub(crate) fn check_connection(name: &str, url: &str) -> Result<()> {
+    weir_core::connection::check_name(name)
+        .map_err(|e| StoreError::Invalid(format!("invalid connection name: {e}")))?;
+    if !url.contains("://") {
+        return Err(StoreError::Invalid(format!(
+            "connection `{name}`: the URL has no scheme (hint: write e.g. postgres://user:password@host:5432/db)"
+        )));
+    }
+    Ok(())
+}

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use weir_core::connection::ConnectionUrl;
 use weir_core::dag::Dag;
 use weir_core::diag::Diagnostic;
 use weir_core::state::{RunState, TaskState};
@@ -407,4 +408,25 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// One entity's latest values.
     async fn online_features(&self, view: &str, entity_key: &str)
     -> Result<Option<OnlineFeatures>>;
+
+    // ---- connections to the databases tasks read ------------------------------------------
+
+    /// Creates or replaces a connection's URL; `None` keeps the description it has. `Invalid`
+    /// for a name that is no connection name or a URL without a scheme (the error never shows
+    /// the URL).
+    async fn set_connection(
+        &self,
+        name: &str,
+        url: &ConnectionUrl,
+        description: Option<&str>,
+    ) -> Result<()>;
+
+    /// A connection's URL, password included (its `Debug` and `Display` mask it).
+    async fn connection_url(&self, name: &str) -> Result<Option<ConnectionUrl>>;
+
+    /// Every connection by name, each URL with its password masked.
+    async fn list_connections(&self) -> Result<Vec<ConnectionRecord>>;
+
+    /// Deletes a connection; whether there was one.
+    async fn delete_connection(&self, name: &str) -> Result<bool>;
 }

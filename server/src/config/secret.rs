@@ -17,18 +17,9 @@ impl DatabaseUrl {
         &self.0
     }
 
-    /// The URL with its password replaced by `***`.
+    /// The URL with its password replaced by `***` (the rule connections share).
     pub fn masked(&self) -> String {
-        let Some((scheme, rest)) = self.0.split_once("://") else {
-            return self.0.clone();
-        };
-        let Some((credentials, host)) = rest.rsplit_once('@') else {
-            return self.0.clone();
-        };
-        match credentials.split_once(':') {
-            Some((user, _password)) => format!("{scheme}://{user}:***@{host}"),
-            None => self.0.clone(),
-        }
+        weir_core::connection::mask_password(&self.0)
     }
 }
 

@@ -2,6 +2,7 @@
 
 mod auth;
 mod backfills;
+mod connections;
 mod dags;
 mod data;
 mod pages;
@@ -11,6 +12,7 @@ mod workers;
 
 pub use auth::{ApiTokenRecord, NewApiToken, NewSession, NewUser, Role, SessionRecord, UserRecord};
 pub use backfills::{BackfillRecord, BackfillState, NewBackfill};
+pub use connections::ConnectionRecord;
 pub use dags::{DagRecord, DagSummary, DagSync, DagVersionRecord, ImportErrorRecord};
 pub use data::{
     DatasetRecord, DatasetVersionRecord, FeatureViewInfo, FeatureViewRecord, LineageEdge,

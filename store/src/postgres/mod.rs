@@ -7,6 +7,7 @@
 mod auth;
 mod backfills;
 mod claim;
+mod connections;
 mod dags;
 mod lake;
 mod leases;
@@ -23,6 +24,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use weir_core::connection::ConnectionUrl;
 use weir_core::dag::Dag;
 use weir_core::diag::Diagnostic;
 use weir_core::state::{RunState, TaskState};
@@ -510,6 +512,27 @@ impl Store for PgStore {
         entity_key: &str,
     ) -> Result<Option<OnlineFeatures>> {
         lake::get_online(&self.pool, view, entity_key).await
+    }
+
+    async fn set_connection(
+        &self,
+        name: &str,
+        url: &ConnectionUrl,
+        description: Option<&str>,
+    ) -> Result<()> {
+        connections::set(&self.pool, name, url, description).await
+    }
+
+    async fn connection_url(&self, name: &str) -> Result<Option<ConnectionUrl>> {
+        connections::url(&self.pool, name).await
+    }
+
+    async fn list_connections(&self) -> Result<Vec<ConnectionRecord>> {
+        connections::list(&self.pool).await
+    }
+
+    async fn delete_connection(&self, name: &str) -> Result<bool> {
+        connections::delete(&self.pool, name).await
     }
 }
 

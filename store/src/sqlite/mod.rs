@@ -8,6 +8,7 @@
 mod auth;
 mod backfills;
 mod claim;
+mod connections;
 mod dags;
 mod lake;
 mod leases;
@@ -26,6 +27,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
+use weir_core::connection::ConnectionUrl;
 use weir_core::dag::Dag;
 use weir_core::diag::Diagnostic;
 use weir_core::state::{RunState, TaskState};
@@ -554,5 +556,26 @@ impl Store for SqliteStore {
         entity_key: &str,
     ) -> Result<Option<OnlineFeatures>> {
         lake::get_online(self, view, entity_key).await
+    }
+
+    async fn set_connection(
+        &self,
+        name: &str,
+        url: &ConnectionUrl,
+        description: Option<&str>,
+    ) -> Result<()> {
+        connections::set(self, name, url, description).await
+    }
+
+    async fn connection_url(&self, name: &str) -> Result<Option<ConnectionUrl>> {
+        connections::url(self, name).await
+    }
+
+    async fn list_connections(&self) -> Result<Vec<ConnectionRecord>> {
+        connections::list(self).await
+    }
+
+    async fn delete_connection(&self, name: &str) -> Result<bool> {
+        connections::delete(self, name).await
     }
 }

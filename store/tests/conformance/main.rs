@@ -7,6 +7,7 @@ mod common;
 mod auth;
 mod backfills;
 mod claims;
+mod connections;
 mod dags;
 mod lake;
 mod leases;
@@ -93,4 +94,7 @@ conformance! {
     lake::dataset_versions_make_the_registry_and_lineage,
     lake::validations_keep_their_history,
     lake::online_features_keep_the_newest_values_per_entity,
+    connections::connections_are_set_updated_listed_masked_and_deleted,
+    connections::invalid_connections_are_refused_without_showing_the_url,
+    connections::the_environment_comes_before_the_store,
 }

@@ -1,0 +1,3 @@
+SELECT name, url, description, created_at, updated_at
+FROM connections
+ORDER BY name

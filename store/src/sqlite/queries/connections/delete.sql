@@ -1,0 +1,2 @@
+-- ?1 name
+DELETE FROM connections WHERE name = ?1

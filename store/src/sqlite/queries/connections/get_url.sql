@@ -1,0 +1,2 @@
+-- ?1 name
+SELECT url FROM connections WHERE name = ?1
