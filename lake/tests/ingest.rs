@@ -33,6 +33,7 @@ async fn csv_with_a_schema_loads_typed_rows_with_lineage() {
             task: &task,
             batch: &b,
             base_dir: t.base(),
+            connection_url: None,
         })
         .await
         .unwrap();
@@ -76,6 +77,7 @@ async fn rerunning_a_batch_replaces_it_and_other_batches_append() {
                 task,
                 batch: &b,
                 base_dir: base,
+                connection_url: None,
             })
             .await
             .unwrap()
@@ -111,6 +113,7 @@ async fn replace_mode_overwrites_the_table() {
                 task: &task,
                 batch: &b,
                 base_dir: t.base(),
+                connection_url: None,
             })
             .await
             .unwrap();
@@ -129,6 +132,7 @@ async fn a_wrong_field_count_names_file_and_row_and_writes_nothing() {
             task: &task,
             batch: &b,
             base_dir: t.base(),
+            connection_url: None,
         })
         .await
         .unwrap();
@@ -142,6 +146,7 @@ async fn a_wrong_field_count_names_file_and_row_and_writes_nothing() {
             task: &task,
             batch: &b,
             base_dir: t.base(),
+            connection_url: None,
         })
         .await
         .unwrap_err();
@@ -172,6 +177,7 @@ async fn a_failed_cast_names_column_row_and_value() {
             task: &task,
             batch: &b,
             base_dir: t.base(),
+            connection_url: None,
         })
         .await
         .unwrap_err();
@@ -203,6 +209,7 @@ async fn quarantine_loads_good_rows_and_sets_bad_ones_aside() {
             task: &task,
             batch: &b,
             base_dir: t.base(),
+            connection_url: None,
         })
         .await
         .unwrap();
@@ -234,6 +241,7 @@ async fn quarantine_loads_good_rows_and_sets_bad_ones_aside() {
             task: &task,
             batch: &b,
             base_dir: t.base(),
+            connection_url: None,
         })
         .await
         .unwrap();
@@ -253,6 +261,7 @@ async fn schema_drift_policies() {
             task: &task,
             batch: &b1,
             base_dir: t.base(),
+            connection_url: None,
         })
         .await
         .unwrap();
@@ -264,6 +273,7 @@ async fn schema_drift_policies() {
             task: &task,
             batch: &b2,
             base_dir: t.base(),
+            connection_url: None,
         })
         .await
         .unwrap_err()
@@ -280,6 +290,7 @@ async fn schema_drift_policies() {
             task: &task,
             batch: &b2,
             base_dir: t.base(),
+            connection_url: None,
         })
         .await
         .unwrap();
@@ -298,6 +309,7 @@ async fn schema_drift_policies() {
             task: &task,
             batch: &b2,
             base_dir: t.base(),
+            connection_url: None,
         })
         .await
         .unwrap();
@@ -324,6 +336,7 @@ async fn missing_files_and_columns_are_named() {
             task: &task,
             batch: &b,
             base_dir: t.base(),
+            connection_url: None,
         })
         .await
         .unwrap_err()
@@ -343,6 +356,7 @@ async fn missing_files_and_columns_are_named() {
             task: &task,
             batch: &b,
             base_dir: t.base(),
+            connection_url: None,
         })
         .await
         .unwrap_err()
@@ -375,6 +389,7 @@ async fn json_lines_and_parquet() {
             task: &task,
             batch: &b,
             base_dir: t.base(),
+            connection_url: None,
         })
         .await
         .unwrap();
@@ -391,6 +406,7 @@ async fn json_lines_and_parquet() {
             task: &task,
             batch: &b,
             base_dir: t.base(),
+            connection_url: None,
         })
         .await
         .unwrap_err()
@@ -414,6 +430,7 @@ async fn json_lines_and_parquet() {
             task: &task,
             batch: &b,
             base_dir: t.base(),
+            connection_url: None,
         })
         .await
         .unwrap_err()

@@ -42,6 +42,7 @@ async fn setup() -> TestLake {
             task: &task,
             batch: &b,
             base_dir: t.base(),
+            connection_url: None,
         })
         .await
         .unwrap();

@@ -40,6 +40,7 @@ async fn setup() -> TestLake {
                 task: &task,
                 batch: &b,
                 base_dir: t.base(),
+                connection_url: None,
             })
             .await
             .unwrap();
@@ -303,6 +304,7 @@ async fn batch_scope_reads_only_this_runs_rows() {
             task: &ingest,
             batch: &b2,
             base_dir: t.base(),
+            connection_url: None,
         })
         .await
         .unwrap();

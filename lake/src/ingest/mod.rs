@@ -1,4 +1,4 @@
-//! `ingest`: files into a dataset, in one Delta commit.
+//! `ingest`: files, or a PostgreSQL query ([`postgres`]), into a dataset, in one Delta commit.
 //!
 //! The fast path reads every file in one DataFusion plan, typed while parsed, and streams it
 //! into the Delta writer. If that fails on the data, the careful path ([`rows`]) reads the files
@@ -7,6 +7,7 @@
 //! loads the others. Either way a failure commits nothing.
 
 pub mod files;
+mod postgres;
 mod rejects;
 pub mod rows;
 mod scan;
@@ -22,6 +23,7 @@ use datafusion::prelude::{DataFrame, Expr, SessionContext, cast, col, lit};
 use deltalake::DeltaTable;
 use futures::TryStreamExt;
 use serde::{Deserialize, Serialize};
+use weir_core::connection::ConnectionUrl;
 use weir_core::dag::task_types::{BadRows, IngestMode, IngestTask, SourceFormat};
 
 use self::files::SourceFile;
@@ -41,6 +43,9 @@ pub struct IngestRequest<'a> {
     pub batch: &'a Batch,
     /// Where relative source paths start (the worker's working directory).
     pub base_dir: &'a Path,
+    /// The URL of the source's connection (`format: postgres`), resolved by the caller with
+    /// `weir_store::resolve_connection`; `None` reports the connection as not configured.
+    pub connection_url: Option<&'a ConnectionUrl>,
 }
 
 /// What an ingest did: the task's outputs and the registry's rows.
@@ -66,9 +71,7 @@ impl Lake {
         let task = request.task;
         let target = DatasetName::parse(&task.into)?;
         if task.source.format == SourceFormat::Postgres {
-            return Err(LakeError::Invalid(
-                "`format: postgres` sources are not available in this build of Weir yet (hint: export the query to CSV with a shell task)".into(),
-            ));
+            return postgres::ingest(self, request, &target).await;
         }
         let Some(path) = task.source.path.as_deref() else {
             return Err(LakeError::Invalid("the source has no `path`".into()));
