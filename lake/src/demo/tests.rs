@@ -172,6 +172,7 @@ async fn a_generated_day_passes_the_example_dags_ingest_expectations_and_feature
             task: &ingest,
             batch: &batch,
             base_dir: dir.path(),
+            connection_url: None,
         })
         .await
         .unwrap();
