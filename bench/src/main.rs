@@ -4,11 +4,15 @@
 //! measures how fast Weir loads them, in process and as a `weir dags validate` process.
 //! `cargo run --release -p weir-bench -- engine` runs the scheduler and workers in process on
 //! PostgreSQL and SQLite and measures latency, throughput, idle cost and DAG re-syncs.
+//! `cargo run --release -p weir-bench -- lake` measures the lake's data tasks on generated
+//! clickstream, in process and as `weir tasks test` processes, and online lookups via the API.
 
 mod api;
 mod engine;
 mod generate;
+mod lake;
 mod measure;
+mod proc_status;
 mod report;
 
 use std::path::{Path, PathBuf};
@@ -45,6 +49,13 @@ enum Bench {
     Engine(engine::EngineArgs),
     /// The API server and dashboard on PostgreSQL: page latency, throughput, memory.
     Api(api::ApiArgs),
+    /// The lake's data tasks on generated clickstream: ingest, validate, materialize, online
+    /// lookups, in process and as `weir tasks test` processes.
+    Lake(lake::LakeArgs),
+    /// The child process of `lake` that runs one data task and measures its peak memory (not
+    /// for direct use).
+    #[command(hide = true)]
+    LakeTask(lake::TaskArgs),
     /// The child process of `engine` that loads DAGs into a scheduler and measures its memory
     /// and idle CPU (not for direct use).
     #[command(hide = true)]
@@ -77,6 +88,8 @@ fn main() -> anyhow::Result<()> {
         Bench::Engine(args) => engine::run(args),
         Bench::Api(args) => api::run(args),
         Bench::EngineIdle(args) => engine::idle_child(args),
+        Bench::Lake(args) => lake::run(args),
+        Bench::LakeTask(args) => lake::task_child(args),
     }
 }
 

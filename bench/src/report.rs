@@ -20,6 +20,9 @@ pub struct Metric {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub goal: Option<Goal>,
     pub ok: Option<bool>,
+    /// Why there is no value (the value is then NaN, `null` in the JSON).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }
 
 #[derive(Serialize, Clone, Copy, PartialEq, Eq)]
@@ -43,6 +46,15 @@ impl Metric {
             target: None,
             goal: None,
             ok: None,
+            error: None,
+        }
+    }
+    /// A metric that could not be measured: a line saying why in the table, `"value": null`
+    /// and the `error` in the JSON, and the other metrics still reported.
+    pub fn error(name: &'static str, unit: &'static str, error: impl std::fmt::Display) -> Self {
+        Metric {
+            error: Some(error.to_string()),
+            ..Self::info(name, f64::NAN, unit)
         }
     }
     pub fn below(name: &'static str, value: f64, unit: &'static str, target: f64) -> Self {
@@ -74,6 +86,7 @@ impl Metric {
             target: Some(target),
             goal: Some(goal),
             ok: Some(ok),
+            error: None,
         }
     }
     /// The same metric, labelled with the backend it was measured on.
@@ -127,6 +140,17 @@ impl Report {
         );
         println!("{}", "-".repeat(if backends { 86 } else { 76 }));
         for m in &self.metrics {
+            if let Some(error) = &m.error {
+                println!(
+                    "{:<34}{} {:>16} {:>18}  ERROR: {}",
+                    m.name,
+                    backend(m.backend),
+                    "-",
+                    "",
+                    first_line(error, 100)
+                );
+                continue;
+            }
             let value = format!("{} {}", number(m.value), m.unit);
             let target = match (m.target, m.goal) {
                 (Some(t), Some(Goal::AtLeast)) => format!(">= {} {}", number(t), m.unit),
@@ -153,6 +177,16 @@ impl Report {
         }
         let text = serde_json::to_string_pretty(self)? + "\n";
         std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))
+    }
+}
+
+/// The first line of a message, cut to `max` characters.
+fn first_line(text: &str, max: usize) -> String {
+    let line = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+    if line.chars().count() > max {
+        format!("{}...", line.chars().take(max).collect::<String>())
+    } else {
+        line.to_string()
     }
 }
 

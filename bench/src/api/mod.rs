@@ -3,9 +3,9 @@
 //! server's time plus a loopback hop), GET /api/v1/dags throughput under concurrent load, and
 //! the server's memory over 100,000 requests. The server is a real `weir server` process.
 
-mod load;
-mod seed;
-mod server;
+pub(crate) mod load;
+pub(crate) mod seed;
+pub(crate) mod server;
 
 use std::path::PathBuf;
 use std::time::Duration;

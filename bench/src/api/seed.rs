@@ -93,6 +93,12 @@ pub async fn seed(
     sqlx::query("ANALYZE").execute(&pool).await?;
     pool.close().await;
 
+    let token = admin_token(store.as_ref()).await?;
+    Ok(Seeded { token })
+}
+
+/// Creates an admin API token in the store, as `weir tokens create` would, and returns it.
+pub async fn admin_token(store: &dyn Store) -> anyhow::Result<String> {
     let token = format!("weir_bench{}", uuid_like());
     store
         .create_api_token(&NewApiToken {
@@ -104,7 +110,7 @@ pub async fn seed(
             expires_at: None,
         })
         .await?;
-    Ok(Seeded { token })
+    Ok(token)
 }
 
 /// Unique enough for a throwaway database's only token.

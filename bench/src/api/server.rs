@@ -11,10 +11,24 @@ pub struct Server {
 
 impl Server {
     pub async fn start(weir: &Path, url: &str, dags: &Path) -> anyhow::Result<Server> {
+        Self::start_in(weir, url, dags, None).await
+    }
+
+    /// A server with its state directory (`WEIR_HOME`) in `home`, or in a folder of the
+    /// system's temporary folder named after its port.
+    pub async fn start_in(
+        weir: &Path,
+        url: &str,
+        dags: &Path,
+        home: Option<&Path>,
+    ) -> anyhow::Result<Server> {
         let port = std::net::TcpListener::bind("127.0.0.1:0")?
             .local_addr()?
             .port();
-        let home = std::env::temp_dir().join(format!("weir-bench-api-{port}"));
+        let home = home.map_or_else(
+            || std::env::temp_dir().join(format!("weir-bench-api-{port}")),
+            Path::to_path_buf,
+        );
         let child = Command::new(weir)
             .arg("server")
             .env("WEIR_DATABASE_URL", url)

@@ -98,7 +98,7 @@ pub fn child(args: IdleArgs) -> anyhow::Result<()> {
         let stop = CancellationToken::new();
         let running = tokio::spawn(scheduler.run(stop.clone()));
         tokio::time::sleep(Duration::from_millis(args.settle_ms)).await;
-        let (rss_kib, peak_rss_kib) = resident()?;
+        let (rss_kib, peak_rss_kib) = crate::proc_status::resident()?;
         let window = Instant::now();
         let cpu_before = cpu_seconds()?;
         tokio::time::sleep(Duration::from_secs(args.window_s)).await;
@@ -121,20 +121,6 @@ pub fn child(args: IdleArgs) -> anyhow::Result<()> {
     })?;
     println!("{}", serde_json::to_string(&report)?);
     Ok(())
-}
-
-/// VmRSS and VmHWM of this process, in KiB.
-fn resident() -> anyhow::Result<(u64, u64)> {
-    let status = std::fs::read_to_string("/proc/self/status")?;
-    let field = |name: &str| {
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix(name))
-            .and_then(|v| v.split_whitespace().next())
-            .and_then(|v| v.parse().ok())
-            .with_context(|| format!("no {name} in /proc/self/status"))
-    };
-    Ok((field("VmRSS:")?, field("VmHWM:")?))
 }
 
 /// utime + stime of this process (all its threads), in seconds.
