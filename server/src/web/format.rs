@@ -82,6 +82,56 @@ pub const LEGEND: [(&str, &str); 10] = [
     ("none", "·"),
 ];
 
+/// An age that may span days: `3 d 04 h` past a day, else as [`secs`].
+pub fn age(s: f64) -> String {
+    if s.is_finite() && s >= 86_400.0 {
+        let whole = s as i64;
+        format!("{} d {:02} h", whole / 86_400, (whole % 86_400) / 3600)
+    } else {
+        secs(s)
+    }
+}
+
+/// A count with thousands separators: `1,234,567`.
+pub fn count(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+    if n < 0 {
+        out.push('-');
+    }
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A size in bytes, short: `512 B`, `1.5 KiB`, `3.2 MiB`.
+pub fn bytes(n: i64) -> String {
+    const UNITS: [&str; 5] = ["KiB", "MiB", "GiB", "TiB", "PiB"];
+    if n.abs() < 1024 {
+        return format!("{n} B");
+    }
+    let mut value = n as f64 / 1024.0;
+    let mut unit = 0;
+    while value.abs() >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    format!("{value:.1} {}", UNITS[unit])
+}
+
+/// A JSON value as a cell shows it: strings without quotes, `null` as a dash-less `null`,
+/// everything else as compact JSON. The page escapes it.
+pub fn json_value(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -93,6 +143,19 @@ mod tests {
         assert_eq!(secs(302.0), "5 m 02 s");
         assert_eq!(secs(7380.0), "2 h 03 m");
         assert_eq!(secs(-2.0), "-2.0 s");
+        assert_eq!(age(3.0 * 86_400.0 + 4.5 * 3600.0), "3 d 04 h");
+        assert_eq!(age(90.0), "1 m 30 s");
+    }
+
+    #[test]
+    fn counts_and_sizes_read_short() {
+        assert_eq!(count(0), "0");
+        assert_eq!(count(999), "999");
+        assert_eq!(count(1_234_567), "1,234,567");
+        assert_eq!(count(-12_345), "-12,345");
+        assert_eq!(bytes(512), "512 B");
+        assert_eq!(bytes(1536), "1.5 KiB");
+        assert_eq!(bytes(5 * 1024 * 1024 * 1024), "5.0 GiB");
     }
 
     #[test]

@@ -10,14 +10,21 @@ mod backfills;
 mod code;
 mod dag_header;
 mod dags;
+mod dataset;
+mod dataset_schema;
+mod datasets;
 mod details;
 mod events;
+mod feature_view;
+mod features;
 pub mod format;
 mod gantt;
 mod graph;
 pub mod graph_layout;
 mod grid;
 mod import_errors;
+mod lake_names;
+mod lineage_graph;
 mod login;
 pub mod page;
 pub mod pager;
@@ -25,6 +32,8 @@ mod pools;
 mod run;
 mod runs;
 mod task_instance;
+mod validation_report;
+mod validations;
 mod workers;
 
 use axum::Router;
@@ -56,6 +65,15 @@ pub fn router() -> Router<AppState> {
         .route("/backfills", get(backfills::page))
         .route("/pools", get(pools::page))
         .route("/workers", get(workers::page))
+        .route("/datasets", get(datasets::page))
+        .route("/datasets/{dataset}", get(dataset::page))
+        .route("/datasets/{dataset}/validations", get(validations::history))
+        .route(
+            "/datasets/{dataset}/validations/{id}",
+            get(validations::report),
+        )
+        .route("/features", get(features::page))
+        .route("/features/{view}", get(feature_view::page))
         .route("/access", get(access::page))
         .route("/api/docs", get(api_docs::page))
 }

@@ -19,6 +19,8 @@ pub enum Nav {
     Backfills,
     Pools,
     Workers,
+    Datasets,
+    Features,
     Access,
     ApiDocs,
 }
@@ -32,6 +34,8 @@ impl Nav {
             Nav::Backfills => "backfills",
             Nav::Pools => "pools",
             Nav::Workers => "workers",
+            Nav::Datasets => "datasets",
+            Nav::Features => "features",
             Nav::Access => "access",
             Nav::ApiDocs => "api_docs",
         }

@@ -54,6 +54,8 @@ pub struct Web {
     pub admin: String,
     /// The run id of the newest ETL run.
     pub run_id: String,
+    /// The lake's records (datasets, validations, feature views) seeded for the lake pages.
+    pub lake: crate::lake_seed::LakeSeed,
     stop: CancellationToken,
     server: std::sync::Mutex<Option<tokio::task::JoinHandle<anyhow::Result<()>>>>,
     _dags: tempfile::TempDir,
@@ -110,6 +112,7 @@ impl Web {
                 run_id = run.run_id;
             }
         }
+        let lake = crate::lake_seed::seed(store.as_ref(), &run_id).await;
         let viewer = session(store.as_ref(), "vera", Role::Viewer).await;
         let admin = session(store.as_ref(), "ada", Role::Admin).await;
         let state = AppState::new(store.clone(), Config::default());
@@ -127,6 +130,7 @@ impl Web {
             viewer,
             admin,
             run_id,
+            lake,
             stop,
             server: std::sync::Mutex::new(Some(server)),
             _dags: dags,

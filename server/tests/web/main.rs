@@ -4,6 +4,8 @@
 //! text everywhere, and pages the grid over runs.
 
 mod harness;
+mod lake;
+mod lake_seed;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -11,6 +13,11 @@ use std::time::Duration;
 use weir_store::testing::Backend;
 
 use harness::{RUNS, Web};
+use lake::{
+    a_dataset_shows_versions_schema_lineage_and_validation, datasets_list_their_latest_versions,
+    feature_views_show_freshness_and_online_values,
+    unknown_and_malformed_lake_names_get_an_error_page, validation_reports_show_each_expectation,
+};
 
 macro_rules! on_both {
     ($($name:ident),* $(,)?) => {
@@ -56,6 +63,11 @@ on_both! {
     the_grid_pages_over_runs,
     bad_ids_and_unknown_dags_get_an_error_page,
     logging_in_sets_a_session_and_goes_back,
+    datasets_list_their_latest_versions,
+    a_dataset_shows_versions_schema_lineage_and_validation,
+    validation_reports_show_each_expectation,
+    feature_views_show_freshness_and_online_values,
+    unknown_and_malformed_lake_names_get_an_error_page,
 }
 
 /// Every page a viewer can open, with its live fragment where it has one.
@@ -80,6 +92,17 @@ fn pages(web: &Web) -> Vec<String> {
         "/pools",
         "/workers",
         "/api/docs",
+        "/datasets",
+        "/datasets?limit=2&offset=2",
+        "/datasets/raw.clicks",
+        "/datasets/raw.clicks?version=0",
+        "/datasets/staged.clicks",
+        "/datasets/raw.clicks/validations",
+        "/features",
+        "/features/user_stats",
+        "/features/user_stats?entity=u1",
+        "/features/user_days?entity=u1%7C2026-03-01",
+        "/features/user_stats?entity=nobody",
     ]
     .iter()
     .map(|p| p.to_string())
@@ -89,6 +112,9 @@ fn pages(web: &Web) -> Vec<String> {
     pages.push(format!("/dags/etl/runs/{run}"));
     pages.push(format!("/dags/etl/runs/{run}/tasks/extract"));
     pages.push(format!("/dags/etl/runs/{run}/tasks/extract?try=0"));
+    for id in [web.lake.passed_validation, web.lake.failed_validation] {
+        pages.push(format!("/datasets/raw.clicks/validations/{id}"));
+    }
     let live: Vec<String> = pages
         .iter()
         .filter(|p| {
@@ -96,6 +122,7 @@ fn pages(web: &Web) -> Vec<String> {
                 && !p.contains("/details")
                 && !p.contains("import_errors")
                 && !p.contains("api/docs")
+                && lake::has_live_part(p)
         })
         .map(|p| {
             format!(
