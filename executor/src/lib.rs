@@ -4,6 +4,7 @@
 //! claims task instances from the store with a lease, heartbeats, runs each attempt and reports,
 //! every write guarded by the lease's fencing token.
 
+pub mod data;
 pub mod local;
 pub mod process;
 pub mod rendered;

@@ -11,6 +11,7 @@ use weir_store::{AttemptOutcome, AttemptReport, ClaimedTask, Store, StoreError};
 
 use super::WorkerOptions;
 use super::context::{template_context, weir_env};
+use super::data_attempt::run_data_attempt;
 use super::logs::{Attempt, forward_logs};
 use super::reports::Reports;
 use super::retry::persist;
@@ -88,14 +89,14 @@ pub(crate) async fn run_attempt(
 }
 
 /// What the task did, before it is reported.
-struct Executed {
-    outcome: AttemptOutcome,
-    output: Option<serde_json::Value>,
+pub(super) struct Executed {
+    pub(super) outcome: AttemptOutcome,
+    pub(super) output: Option<serde_json::Value>,
     /// Stopped because the worker shuts down: handed back, not reported as failed.
-    interrupted: bool,
+    pub(super) interrupted: bool,
 }
 
-fn failed(reason: impl Into<String>) -> Executed {
+pub(super) fn failed(reason: impl Into<String>) -> Executed {
     Executed {
         outcome: AttemptOutcome::Failed {
             reason: reason.into(),
@@ -155,10 +156,9 @@ async fn execute(
             )
             .await
         }
-        other => failed(format!(
-            "task type `{}` is not available in this build of Weir yet",
-            other.type_name()
-        )),
+        TaskKind::Ingest(_) | TaskKind::Validate(_) | TaskKind::Materialize(_) => {
+            run_data_attempt(store, options, claimed, dag, task, cancel, lease_lost).await
+        }
     }
 }
 
@@ -177,11 +177,15 @@ async fn run_shell_task(
         Ok(c) => c,
         Err(e) => return failed(format!("cannot build the template context: {e:#}")),
     };
+    let mut env = weir_env(claimed, dag.timezone);
+    if let Some(bin) = &options.weir_bin {
+        env.push(("WEIR_BIN".into(), bin.display().to_string()));
+    }
     let command = match shell_command(
         task,
         shell,
         &context,
-        weir_env(claimed, dag.timezone),
+        env,
         options.kill_grace,
         options.output_dir.clone(),
     ) {

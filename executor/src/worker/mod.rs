@@ -7,9 +7,10 @@
 
 mod attempt;
 pub mod context;
+mod data_attempt;
 mod logs;
 mod reports;
-mod retry;
+pub(crate) mod retry;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -38,6 +39,13 @@ pub struct WorkerOptions {
     pub poll_interval: Duration,
     /// Where $WEIR_OUTPUT files are created.
     pub output_dir: PathBuf,
+    /// The lake that data tasks read and write; without one they fail with a clear reason.
+    pub lake: Option<weir_lake::Lake>,
+    /// Where relative paths of data task sources start (the worker's working directory).
+    pub data_dir: PathBuf,
+    /// The `weir` executable, given to shell tasks as `$WEIR_BIN` so that they can call the
+    /// command line (`"$WEIR_BIN" demo-data ...`) wherever weir is installed.
+    pub weir_bin: Option<PathBuf>,
 }
 
 struct Running {

@@ -85,3 +85,10 @@ pub fn user() -> String {
 pub fn process_id(role: &str) -> String {
     format!("{role}-{}-{}", hostname(), std::process::id())
 }
+
+/// Opens the configured lake (`WEIR_LAKE_URL`, default `<home>/lake`).
+pub fn open_lake(config: &Config) -> anyhow::Result<weir_lake::Lake> {
+    let root = weir_lake::LakeRoot::from_setting(config.lake_url.as_deref(), &config.home)
+        .context("cannot open the lake (WEIR_LAKE_URL)")?;
+    Ok(weir_lake::Lake::new(root))
+}

@@ -1,15 +1,17 @@
 //! `weir standalone`, `weir scheduler`, `weir worker`: the long-running roles.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Args;
 use weir_executor::{Worker, WorkerOptions};
+use weir_lake::Lake;
 use weir_scheduler::{Scheduler, SchedulerOptions};
 use weir_store::Store;
 
-use super::runtime::{block_on, hostname, open_store, process_id, shutdown_signal};
+use super::runtime::{block_on, hostname, open_lake, open_store, process_id, shutdown_signal};
 use crate::app::AppState;
 use crate::auth::bootstrap::{AdminLogin, ensure_admin};
 use crate::config::Config;
@@ -62,9 +64,10 @@ pub fn standalone(config: &Config) -> anyhow::Result<ExitCode> {
                 eprintln!("Dashboard: http://{address}/  (log in with your Weir user)")
             }
         }
+        let lake = open_lake(config)?;
         let worker = Worker::new(
             store.clone(),
-            worker_options(config, &WorkerArgs::default()),
+            worker_options(config, &WorkerArgs::default(), &lake),
         );
         let state = AppState::new(store.clone(), config.clone());
         let scheduler_task = tokio::spawn(scheduler.run(shutdown.clone()));
@@ -111,7 +114,8 @@ pub fn scheduler(config: &Config) -> anyhow::Result<ExitCode> {
 pub fn worker(config: &Config, args: &WorkerArgs) -> anyhow::Result<ExitCode> {
     block_on(async {
         let store: Arc<dyn Store> = open_store(config).await?;
-        Worker::new(store, worker_options(config, args))
+        let lake = open_lake(config)?;
+        Worker::new(store, worker_options(config, args, &lake))
             .run(shutdown_signal())
             .await?;
         Ok(ExitCode::SUCCESS)
@@ -129,7 +133,7 @@ pub fn scheduler_options(config: &Config) -> SchedulerOptions {
     }
 }
 
-fn worker_options(config: &Config, args: &WorkerArgs) -> WorkerOptions {
+fn worker_options(config: &Config, args: &WorkerArgs, lake: &Lake) -> WorkerOptions {
     WorkerOptions {
         worker_id: process_id("worker"),
         hostname: hostname(),
@@ -144,5 +148,8 @@ fn worker_options(config: &Config, args: &WorkerArgs) -> WorkerOptions {
         kill_grace: Duration::from_secs(10),
         poll_interval: Duration::from_millis(config.scheduler.poll_interval_ms),
         output_dir: std::env::temp_dir(),
+        lake: Some(lake.clone()),
+        data_dir: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
+        weir_bin: std::env::current_exe().ok(),
     }
 }

@@ -53,18 +53,34 @@ pub fn run(config: &Config, args: TestArgs) -> anyhow::Result<ExitCode> {
             .with_context(|| format!("--upstream-output {task}: invalid JSON"))?;
         outputs.insert(task.to_string(), value);
     }
+    let is_data = dag
+        .task(&args.task_id)
+        .is_some_and(weir_executor::data::is_data_task);
     eprintln!(
-        "testing {}.{} for {} (no state is read or written)",
+        "testing {}.{} for {} ({})",
         dag.dag_id,
         args.task_id,
-        logical_date.to_rfc3339()
+        logical_date.to_rfc3339(),
+        if is_data {
+            "the lake is written for real; no state is recorded"
+        } else {
+            "no state is read or written"
+        }
     );
+    let lake = if is_data {
+        Some(super::runtime::open_lake(config)?)
+    } else {
+        None
+    };
     let run = LocalRun {
         dag,
         task_id: args.task_id.clone(),
         logical_date,
         conf,
         outputs,
+        lake,
+        data_dir: std::env::current_dir().context("the working directory")?,
+        weir_bin: std::env::current_exe().ok(),
     };
     block_on(async move {
         let cancel = CancellationToken::new();
@@ -95,6 +111,10 @@ pub fn run(config: &Config, args: TestArgs) -> anyhow::Result<ExitCode> {
             eprintln!("[weir] invalid output: {error}");
         }
         let (code, verdict) = match outcome.exit {
+            _ if outcome.failure.is_some() => (
+                1,
+                format!("failed: {}", outcome.failure.as_deref().unwrap_or_default()),
+            ),
             None | Some(Exit::Code(0)) if outcome.output_error.is_none() => {
                 (0, "success".to_string())
             }
