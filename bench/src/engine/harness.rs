@@ -68,6 +68,9 @@ impl Engine {
                     kill_grace: Duration::from_secs(1),
                     poll_interval: POLL,
                     output_dir: std::env::temp_dir(),
+                    lake: None,
+                    data_dir: std::env::temp_dir(),
+                    weir_bin: None,
                 },
             );
             tasks.push(tokio::spawn(worker.run(stop.clone())));

@@ -103,6 +103,19 @@ impl Clickstream {
         Ok(paths)
     }
 
+    /// Day `day` (0-based) alone, `<folder>/<YYYY-MM-DD>.csv` with a header: the same bytes
+    /// [`Clickstream::write_day_files`] writes for it, so that one day at a time (as a daily
+    /// DAG asks for it) adds up to the whole set, with event ids unique across days.
+    pub fn write_day_file(&self, day: u32, folder: &Path) -> io::Result<Written> {
+        self.check()?;
+        std::fs::create_dir_all(folder)?;
+        let path = folder.join(file_name(self.date(day)));
+        let mut out = Counting::create(&path)?;
+        out.write_all(HEADER.as_bytes())?;
+        let rows = self.write_day(day, &mut out)?;
+        out.finish(&path, rows)
+    }
+
     /// The date of day `day` (0-based).
     pub fn date(&self, day: u32) -> NaiveDate {
         self.first_day + Days::new(u64::from(day))
