@@ -5,9 +5,14 @@ use tracing_subscriber::EnvFilter;
 
 use crate::config::LogFormat;
 
+/// The default filter. The Delta kernel logs an ERROR whenever it opens a table that has no
+/// commit yet, which is how the lake asks whether a dataset exists; its real failures reach
+/// Weir as errors and are reported with the task, so its own log lines are off by default.
+const DEFAULT_FILTER: &str = "info,sqlx=warn,buoyant_kernel=off,delta_kernel=off";
+
 pub fn init(format: LogFormat) {
     let filter =
-        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT_FILTER));
     use std::io::IsTerminal;
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
