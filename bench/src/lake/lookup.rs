@@ -3,7 +3,7 @@
 //! known entities, one request at a time, so each latency is the server's plus a loopback hop.
 
 use std::path::Path;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::ensure;
 
@@ -43,9 +43,32 @@ pub async fn lookups(target: &Target<'_>, keys: &[String]) -> anyhow::Result<Sam
 
 async fn timed(base: &str, token: &str, keys: &[String]) -> anyhow::Result<Samples> {
     let client = load::client(token)?;
+    let url = |key: &str| format!("{base}/api/v1/features/{}/{}", dag::VIEW, encode(key));
+    // The server answers its health check while still starting (503): warm up until
+    // WARMUPS lookups have succeeded, within a deadline.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut warm = 0;
+    for key in keys.iter().cycle() {
+        if warm == WARMUPS {
+            break;
+        }
+        let response = client.get(url(key)).send().await?;
+        let ok = response.status().is_success();
+        response.bytes().await?;
+        if ok {
+            warm += 1;
+        } else {
+            ensure!(
+                Instant::now() < deadline,
+                "GET {}: no 200 in 30 s",
+                url(key)
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
     let mut times = Vec::with_capacity(keys.len());
-    for (i, key) in keys.iter().cycle().take(WARMUPS + keys.len()).enumerate() {
-        let url = format!("{base}/api/v1/features/{}/{}", dag::VIEW, encode(key));
+    for key in keys {
+        let url = url(key);
         let start = Instant::now();
         let response = client.get(&url).send().await?;
         let status = response.status();
@@ -56,9 +79,7 @@ async fn timed(base: &str, token: &str, keys: &[String]) -> anyhow::Result<Sampl
             "GET {url}: {status}: {}",
             String::from_utf8_lossy(&body)
         );
-        if i >= WARMUPS {
-            times.push(elapsed);
-        }
+        times.push(elapsed);
     }
     Ok(Samples::new(&times))
 }
