@@ -61,16 +61,23 @@ pub fn run(config: &Config, cmd: RunsCommand) -> anyhow::Result<ExitCode> {
                     run.data_interval.start.to_rfc3339(),
                     run.data_interval.end.to_rfc3339()
                 );
-                let rows: Vec<Vec<String>> = store
-                    .task_instances(run.id)
-                    .await?
+                let tis = store.task_instances(run.id).await?;
+                // The scheduler delay counts from readiness (the last upstream finished), as
+                // the dashboard and the API count it, not from the run's creation.
+                let dag = weir_store::VersionCache::default()
+                    .get(store.as_ref(), run.dag_version_id)
+                    .await
+                    .ok();
+                let finished = crate::web::gantt::finish_times(&tis);
+                let rows: Vec<Vec<String>> = tis
                     .iter()
                     .map(|t| {
+                        let ready = crate::web::gantt::ready_at(t, dag.as_deref(), &finished);
                         vec![
                             t.task_id.clone(),
                             t.state.to_string(),
                             format!("{}/{}", t.try_number, t.max_tries),
-                            millis(t.scheduled_at.or(Some(t.created_at)), t.queued_at),
+                            millis(Some(ready), t.queued_at),
                             millis(t.queued_at, t.started_at),
                             duration(t.started_at, t.finished_at),
                             t.reason.clone().unwrap_or_default(),

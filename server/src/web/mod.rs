@@ -18,7 +18,7 @@ mod events;
 mod feature_view;
 mod features;
 pub mod format;
-mod gantt;
+pub(crate) mod gantt;
 mod graph;
 pub mod graph_layout;
 mod grid;
