@@ -4,6 +4,8 @@
 
 mod common;
 
+use std::io::Write as _;
+
 use common::{TestLake, batch};
 use indexmap::IndexMap;
 use sqlx::{Connection, PgConnection};
@@ -20,7 +22,11 @@ const PASSWORD: &str = "Sup3r-S3cret-Pw";
 /// A throwaway database with `setup` run in it; None when PostgreSQL tests are skipped.
 async fn database(setup: &str) -> Option<TestDatabase> {
     let Some(admin) = admin_url() else {
-        eprintln!("*** WEIR_TEST_SKIP_POSTGRES=1: a lake postgres_source test is SKIPPED ***");
+        // Straight to stderr, which the test harness does not capture: a skip is never silent.
+        let _ = writeln!(
+            std::io::stderr(),
+            "*** WEIR_TEST_SKIP_POSTGRES=1: a lake postgres_source test is SKIPPED ***"
+        );
         return None;
     };
     let db = TestDatabase::create(&admin).await;
@@ -108,13 +114,16 @@ CREATE TABLE everything (
     at_tz   timestamptz,
     doc     json,
     docb    jsonb,
-    uid     uuid
+    uid     uuid,
+    initials char(3),
+    tags    text[]
 );
 INSERT INTO everything VALUES
     (1, 7, 9000000000, 1.5, 2.25, 12345.6789, 'héllo', 'AB', true, '2026-03-01',
      '2026-03-01 10:00:00.123456', '2026-03-01 10:00:00+02', '{"a": [1, 2]}', '{"b": 1}',
-     'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'),
-    (2, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
+     'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', 'AB', '{a,b}'),
+    (2, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+     NULL, NULL);
 "#;
 
 #[tokio::test]
@@ -164,8 +173,10 @@ async fn every_supported_type_loads_with_its_nulls() {
             ("doc", "Utf8"),
             ("docb", "Utf8"),
             ("uid", "Utf8"),
+            ("initials", "Utf8"),
+            ("tags", "Utf8"),
             ("_batch_id", "Utf8"),
-            ("_ingested_at", types[16].1),
+            ("_ingested_at", types[18].1),
             ("_source", "Utf8"),
         ]
     );
@@ -173,7 +184,7 @@ async fn every_supported_type_loads_with_its_nulls() {
     let rows = t
         .rows(
             "select id, small, big, f4, f8, amount, name, code, flag, cast(day as varchar), \
-             cast(at as varchar), cast(at_tz as varchar), doc, docb, uid, _source \
+             cast(at as varchar), cast(at_tz as varchar), doc, docb, uid, initials, tags, _source \
              from raw.everything",
         )
         .await;
@@ -195,10 +206,12 @@ async fn every_supported_type_loads_with_its_nulls() {
             r#"{"a": [1, 2]}"#,
             r#"{"b": 1}"#,
             "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11",
+            "AB ",
+            "{a,b}",
             "postgres:src",
         ]
     );
-    let mut nulls = vec![""; 15];
+    let mut nulls = vec![""; 17];
     nulls[0] = "2";
     nulls.push("postgres:src");
     assert_eq!(rows[1], nulls, "every NULL loads as a null");

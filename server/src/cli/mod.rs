@@ -2,6 +2,7 @@
 
 mod access;
 mod backfills;
+mod connections;
 mod dags;
 mod runs;
 pub mod runtime;
@@ -68,6 +69,9 @@ pub enum Command {
     /// API tokens.
     #[command(subcommand)]
     Tokens(access::TokensCommand),
+    /// Connections to the databases `ingest` tasks read (`format: postgres`).
+    #[command(subcommand)]
+    Connections(connections::ConnectionsCommand),
 }
 
 #[derive(Subcommand, Debug)]
@@ -115,6 +119,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Server => serve::server(&config),
         Command::Users(cmd) => access::users(&config, cmd),
         Command::Tokens(cmd) => access::tokens(&config, cmd),
+        Command::Connections(cmd) => connections::run(&config, cmd),
         Command::Scheduler => serve::scheduler(&config),
         Command::Worker(args) => serve::worker(&config, &args),
         Command::Runs(cmd) => runs::run(&config, cmd),

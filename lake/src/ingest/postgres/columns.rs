@@ -46,7 +46,8 @@ impl Kind {
             "FLOAT4" => Kind::Float32,
             "FLOAT8" => Kind::Float64,
             "BOOL" => Kind::Bool,
-            "TEXT" | "VARCHAR" | "BPCHAR" | "NAME" => Kind::Text,
+            // `CHAR` is char(n) (bpchar); the one-byte `"CHAR"` is read as text.
+            "TEXT" | "VARCHAR" | "CHAR" | "NAME" => Kind::Text,
             "DATE" => Kind::Date,
             "TIMESTAMP" => Kind::Timestamp,
             "TIMESTAMPTZ" => Kind::TimestampTz,
@@ -235,6 +236,9 @@ mod tests {
         );
         assert_eq!(col("TIMESTAMPTZ", None).arrow, utc_micros());
         assert_eq!(col("UUID", None).kind, Kind::Other);
+        assert_eq!(col("CHAR", None).kind, Kind::Text);
+        assert_eq!(col("\"CHAR\"", None).kind, Kind::Other);
+        assert_eq!(col("TEXT[]", None).kind, Kind::Other);
         assert_eq!(col("JSONB", None).arrow, DataType::Utf8);
     }
 
