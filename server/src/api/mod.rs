@@ -7,10 +7,12 @@ pub mod admin;
 pub mod dags;
 pub mod data;
 pub mod extract;
+pub mod features;
 pub mod health;
 pub mod problem;
 pub mod runs;
 pub mod task_instances;
+pub mod training_set;
 pub mod views;
 
 use axum::Json;
@@ -86,6 +88,12 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(data::lineage))
         .routes(routes!(data::list_views))
         .routes(routes!(data::online))
+        .routes(routes!(features::historical))
+        // The path above shadows the online lookup of an entity whose key is `historical`.
+        .route(
+            "/features/{view}/historical",
+            get(features::online_entity_historical),
+        )
         .routes(routes!(health::health))
 }
 

@@ -60,6 +60,12 @@ pub async fn serve(
     listener: tokio::net::TcpListener,
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
+    // A lake URL that cannot be used stops the server here, not at its first feature request.
+    let lake = state
+        .lake()
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot open the lake (lake_url, WEIR_LAKE_URL): {e}"))?;
+    tracing::info!(lake = %lake.root(), "feature views are read from the lake");
     let mut state = state;
     state.shutdown = shutdown.clone();
     let collector = tokio::spawn(crate::metrics::run_collector(

@@ -4,6 +4,7 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
+use weir_lake::{Lake, LakeError, LakeRoot};
 use weir_store::{Store, VersionCache};
 
 use crate::auth::TokenCache;
@@ -23,6 +24,11 @@ pub struct AppState {
     /// Fires when the server stops: endless streams (the dashboard's events) end with it, so
     /// that a graceful shutdown does not wait on them.
     pub shutdown: tokio_util::sync::CancellationToken,
+    /// The lake the feature routes read (`features.<view>`), opened from `lake_url` on first
+    /// use; [`crate::app::serve`] opens it before it serves, so a lake URL that cannot be used
+    /// stops the server at start. Lazy so that a state built for a test of other routes
+    /// creates no lake folder.
+    lake: Arc<tokio::sync::OnceCell<Lake>>,
 }
 
 impl AppState {
@@ -36,7 +42,19 @@ impl AppState {
             metrics: Arc::new(Metrics::new()),
             started: Instant::now(),
             shutdown: tokio_util::sync::CancellationToken::new(),
+            lake: Arc::default(),
         }
+    }
+
+    /// The lake at `lake_url` (`WEIR_LAKE_URL`; default: the folder `lake` in `home`).
+    pub async fn lake(&self) -> Result<&Lake, LakeError> {
+        self.lake
+            .get_or_try_init(|| async {
+                let root =
+                    LakeRoot::from_setting(self.config.lake_url.as_deref(), &self.config.home)?;
+                Ok(Lake::new(root))
+            })
+            .await
     }
 
     /// Whether the session cookie gets the `Secure` flag.

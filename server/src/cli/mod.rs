@@ -4,6 +4,7 @@ mod access;
 mod backfills;
 mod connections;
 mod dags;
+mod features;
 mod runs;
 pub mod runtime;
 mod serve;
@@ -60,6 +61,9 @@ pub enum Command {
     /// Backfills: list them, cancel one (start one with `weir dags backfill`).
     #[command(subcommand)]
     Backfills(backfills::BackfillsCommand),
+    /// Feature views: one entity's online values, a point-in-time training set.
+    #[command(subcommand)]
+    Features(features::FeaturesCommand),
     /// The database.
     #[command(subcommand)]
     Db(DbCommand),
@@ -125,6 +129,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Runs(cmd) => runs::run(&config, cmd),
         Command::Tasks(cmd) => tasks::run(&config, cmd),
         Command::Backfills(cmd) => backfills::run(&config, cmd),
+        Command::Features(cmd) => features::run(&config, cmd),
         Command::Db(DbCommand::Clean {
             older_than,
             dry_run,

@@ -48,9 +48,14 @@ pub struct Api {
     pub viewer: String,
     pub operator: String,
     pub admin: String,
+    /// The lake the server reads (its `lake_url`), for a test to fill.
+    pub lake: weir_lake::Lake,
+    /// A folder for a test's source files.
+    pub scratch: tempfile::TempDir,
     stop: CancellationToken,
     server: std::sync::Mutex<Option<tokio::task::JoinHandle<anyhow::Result<()>>>>,
     _dags: tempfile::TempDir,
+    _lake: tempfile::TempDir,
     _store: TestStore,
 }
 
@@ -98,6 +103,9 @@ impl Api {
         }
         let mut config = Config::default();
         config.server.max_body_bytes = 64 * 1024;
+        let lake_dir = tempfile::tempdir().unwrap();
+        config.lake_url = Some(lake_dir.path().display().to_string());
+        let lake = weir_lake::Lake::new(weir_lake::LakeRoot::local(lake_dir.path()).unwrap());
         let state = AppState::new(store.clone(), config);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
@@ -113,9 +121,12 @@ impl Api {
             admin: tokens.pop().unwrap(),
             operator: tokens.pop().unwrap(),
             viewer: tokens.pop().unwrap(),
+            lake,
+            scratch: tempfile::tempdir().unwrap(),
             stop,
             server: std::sync::Mutex::new(Some(server)),
             _dags: dags,
+            _lake: lake_dir,
             _store: test_store,
         })
     }

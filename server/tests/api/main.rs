@@ -2,7 +2,9 @@
 //! cases, authentication and roles, idempotent triggers, pagination, bad input that writes
 //! nothing, and an OpenAPI document that matches the routes.
 
+mod features;
 mod harness;
+mod lake;
 mod routes;
 
 use std::future::Future;
@@ -13,14 +15,15 @@ use weir_store::testing::Backend;
 
 use harness::Api;
 
-/// Runs one test against a fresh server on SQLite and on PostgreSQL, each within a deadline.
+/// Runs each test (`module::name`) against a fresh server on SQLite and on PostgreSQL, each
+/// within a deadline.
 macro_rules! on_both {
-    ($($name:ident),* $(,)?) => {
+    ($($module:ident :: $name:ident),* $(,)?) => {
         mod sqlite {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
                 async fn $name() {
-                    crate::run(weir_store::testing::Backend::Sqlite, crate::routes::$name).await;
+                    crate::run(weir_store::testing::Backend::Sqlite, crate::$module::$name).await;
                 }
             )*
         }
@@ -28,7 +31,7 @@ macro_rules! on_both {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
                 async fn $name() {
-                    crate::run(weir_store::testing::Backend::Postgres, crate::routes::$name).await;
+                    crate::run(weir_store::testing::Backend::Postgres, crate::$module::$name).await;
                 }
             )*
         }
@@ -51,16 +54,19 @@ where
 }
 
 on_both! {
-    authentication_is_required_and_roles_are_enforced,
-    every_documented_route_answers_as_documented,
-    triggers_are_idempotent_and_params_are_validated,
-    bad_input_gets_a_clear_4xx_and_writes_nothing,
-    lists_are_paginated_with_a_total,
-    dags_are_read_paused_and_versioned,
-    task_instances_are_read_cleared_and_marked,
-    logs_are_read_by_range_and_streamed,
-    backfills_pools_and_workers_are_operated,
-    tokens_and_users_are_managed_by_admins,
-    health_and_metrics_report_the_engine,
-    lake_records_and_online_features_are_served,
+    routes::authentication_is_required_and_roles_are_enforced,
+    routes::every_documented_route_answers_as_documented,
+    routes::triggers_are_idempotent_and_params_are_validated,
+    routes::bad_input_gets_a_clear_4xx_and_writes_nothing,
+    routes::lists_are_paginated_with_a_total,
+    routes::dags_are_read_paused_and_versioned,
+    routes::task_instances_are_read_cleared_and_marked,
+    routes::logs_are_read_by_range_and_streamed,
+    routes::backfills_pools_and_workers_are_operated,
+    routes::tokens_and_users_are_managed_by_admins,
+    routes::health_and_metrics_report_the_engine,
+    routes::lake_records_and_online_features_are_served,
+    features::online_values_are_served_with_their_as_of_time,
+    features::training_sets_take_each_rows_own_as_of_time,
+    features::bad_training_set_requests_get_a_clear_4xx,
 }
