@@ -189,3 +189,35 @@ fn historical_names_the_bad_rows_and_the_unknown_view() {
         text(&out)
     );
 }
+
+#[test]
+fn a_lake_url_that_cannot_be_used_stops_the_server_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = Command::new(env!("CARGO_BIN_EXE_weir"))
+        .arg("server")
+        .current_dir(dir.path())
+        .env("WEIR_HOME", dir.path().join(".weir"))
+        .env("WEIR_LAKE_URL", "ftp://host/lake")
+        .env("WEIR_PORT", "0")
+        .env_remove("WEIR_DATABASE_URL")
+        .env_remove("WEIR_CONFIG")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while server.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            server.kill().unwrap();
+            panic!("weir server kept running with an unusable lake URL");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let out = server.wait_with_output().unwrap();
+    assert!(!out.status.success());
+    assert!(
+        text(&out).contains("cannot open the lake") && text(&out).contains("unknown scheme `ftp`"),
+        "{}",
+        text(&out)
+    );
+}
