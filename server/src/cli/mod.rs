@@ -4,6 +4,7 @@ mod access;
 mod backfills;
 mod connections;
 mod dags;
+mod demo_data;
 mod features;
 mod runs;
 pub mod runtime;
@@ -73,6 +74,8 @@ pub enum Command {
     /// API tokens.
     #[command(subcommand)]
     Tokens(access::TokensCommand),
+    /// Write the example feature pipeline's clickstream sample (one CSV per day).
+    DemoData(demo_data::DemoDataArgs),
     /// Connections to the databases `ingest` tasks read (`format: postgres`).
     #[command(subcommand)]
     Connections(connections::ConnectionsCommand),
@@ -130,6 +133,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Tasks(cmd) => tasks::run(&config, cmd),
         Command::Backfills(cmd) => backfills::run(&config, cmd),
         Command::Features(cmd) => features::run(&config, cmd),
+        Command::DemoData(args) => demo_data::run(args),
         Command::Db(DbCommand::Clean {
             older_than,
             dry_run,
