@@ -12,7 +12,7 @@ use weir_store::{AttemptOutcome, AttemptReport, ClaimedTask, Store, StoreError};
 use super::WorkerOptions;
 use super::context::{template_context, weir_env};
 use super::data_attempt::run_data_attempt;
-use super::logs::{Attempt, forward_logs};
+use super::logs::spawn_log_forwarder;
 use super::reports::Reports;
 use super::retry::persist;
 use crate::process::{Exit, LogLimits, run_shell};
@@ -192,17 +192,7 @@ async fn run_shell_task(
         Ok(c) => c,
         Err(e) => return failed(e.to_string()),
     };
-    let (tx, rx) = tokio::sync::mpsc::channel(1024);
-    let forwarder = tokio::spawn(forward_logs(
-        store.clone(),
-        Attempt {
-            ti_id: claimed.ti_id,
-            try_number: claimed.try_number,
-            token: claimed.lease_token,
-        },
-        rx,
-        lease_lost.clone(),
-    ));
+    let (tx, forwarder) = spawn_log_forwarder(store, claimed, lease_lost);
     // Either the worker's shutdown or a lost lease stops the process group.
     let stop = CancellationToken::new();
     let stopper = {

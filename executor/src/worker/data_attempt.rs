@@ -11,7 +11,7 @@ use weir_store::{AttemptOutcome, ClaimedTask, Store};
 use super::WorkerOptions;
 use super::attempt::{Executed, failed};
 use super::context::template_context;
-use super::logs::{Attempt, forward_logs};
+use super::logs::spawn_log_forwarder;
 use crate::data::{DataAttempt, DataLog, record, run_data_task};
 
 pub(super) async fn run_data_attempt(
@@ -38,17 +38,7 @@ pub(super) async fn run_data_attempt(
         Ok(url) => url,
         Err(reason) => return failed(reason),
     };
-    let (tx, rx) = tokio::sync::mpsc::channel(1024);
-    let forwarder = tokio::spawn(forward_logs(
-        store.clone(),
-        Attempt {
-            ti_id: claimed.ti_id,
-            try_number: claimed.try_number,
-            token: claimed.lease_token,
-        },
-        rx,
-        lease_lost.clone(),
-    ));
+    let (tx, forwarder) = spawn_log_forwarder(store, claimed, lease_lost);
     let log = DataLog::new(tx);
     let attempt = DataAttempt {
         lake,

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
-use weir_store::{LogLine as StoredLine, LogStream, Store, StoreError};
+use weir_store::{ClaimedTask, LogLine as StoredLine, LogStream, Store, StoreError};
 
 use crate::process::{LogLine, Stream};
 
@@ -14,15 +14,32 @@ const BATCH_LINES: usize = 500;
 const BATCH_WAIT: Duration = Duration::from_millis(100);
 
 /// Where an attempt's lines go.
-pub(crate) struct Attempt {
-    pub ti_id: i64,
-    pub try_number: i32,
-    pub token: i64,
+struct Attempt {
+    ti_id: i64,
+    try_number: i32,
+    token: i64,
+}
+
+/// Starts forwarding the lines sent on the returned channel to the attempt's log; the task
+/// ends when every sender is dropped.
+pub(crate) fn spawn_log_forwarder(
+    store: &Arc<dyn Store>,
+    claimed: &ClaimedTask,
+    lease_lost: &CancellationToken,
+) -> (mpsc::Sender<LogLine>, tokio::task::JoinHandle<()>) {
+    let (tx, rx) = mpsc::channel(1024);
+    let attempt = Attempt {
+        ti_id: claimed.ti_id,
+        try_number: claimed.try_number,
+        token: claimed.lease_token,
+    };
+    let forwarder = tokio::spawn(forward_logs(store.clone(), attempt, rx, lease_lost.clone()));
+    (tx, forwarder)
 }
 
 /// Drains `rx` into the store until the sender is dropped. On a lost lease it cancels the
 /// attempt (`lease_lost`) and drops the rest.
-pub(crate) async fn forward_logs(
+async fn forward_logs(
     store: Arc<dyn Store>,
     attempt: Attempt,
     mut rx: mpsc::Receiver<LogLine>,
