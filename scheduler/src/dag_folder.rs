@@ -8,7 +8,7 @@ use std::time::SystemTime;
 
 use anyhow::Context;
 use weir_core::dag::{duplicate_dag_id, list_dag_files, parse_files};
-use weir_store::Store;
+use weir_store::{DagSyncBatch, DagToSync, Store};
 
 /// What a file looked like when it was last parsed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -127,28 +127,27 @@ impl DagFolder {
         } else {
             git_head(&self.root).await
         };
+        // Settle which file owns which DAG first (the first file loaded keeps a DAG id), then
+        // record every DAG that loads in one batch: one read and a commit per hundred DAGs.
+        let mut owners = self.owners();
+        let mut loads = Vec::with_capacity(parsed.len());
         for file in parsed {
             // The file's previous DAG no longer counts as loaded from it until it proves again.
-            self.loaded.remove(&file.path);
-            let result =
-                file.result
-                    .and_then(|dag| match self.owner_of(dag.dag_id.as_str(), &file.path) {
-                        Some(first) => Err(duplicate_dag_id(&self.root, &dag, &self.rel(&first))),
-                        None => Ok(dag),
-                    });
+            if let Some(Loaded::Dag(id)) = self.loaded.remove(&file.path) {
+                owners.remove(&id);
+            }
+            let result = file
+                .result
+                .and_then(|dag| match owners.get(dag.dag_id.as_str()) {
+                    Some(first) => Err(duplicate_dag_id(&self.root, &dag, &self.rel(first))),
+                    None => Ok(dag),
+                });
             match result {
                 Ok(dag) => {
-                    let source = file.source.unwrap_or_default();
-                    let sync = store
-                        .sync_dag(&dag, &source, commit.as_deref(), paused_on_create)
-                        .await?;
-                    if sync.created_new_version {
-                        report.new_versions += 1;
-                        tracing::info!(dag.id = %dag.dag_id, version = sync.version, file = %file.rel, "stored a new DAG version");
-                    }
-                    store.clear_import_error(&file.rel).await?;
+                    owners.insert(dag.dag_id.to_string(), file.path.clone());
                     self.loaded
                         .insert(file.path, Loaded::Dag(dag.dag_id.to_string()));
+                    loads.push((dag, file.source.unwrap_or_default()));
                 }
                 Err(error) => {
                     report.import_errors += 1;
@@ -160,15 +159,37 @@ impl DagFolder {
                 }
             }
         }
+        if loads.is_empty() {
+            return Ok(());
+        }
+        let dags: Vec<DagToSync<'_>> = loads
+            .iter()
+            .map(|(dag, source)| DagToSync { dag, source })
+            .collect();
+        let batch = DagSyncBatch {
+            dags: &dags,
+            git_commit: commit.as_deref(),
+            paused_on_create,
+        };
+        let synced = store.sync_dags(&batch).await?;
+        for ((dag, _), sync) in loads.iter().zip(&synced) {
+            if sync.created_new_version {
+                report.new_versions += 1;
+                tracing::info!(dag.id = %dag.dag_id, version = sync.version, file = %dag.file, "stored a new DAG version");
+            }
+        }
         Ok(())
     }
 
-    /// Another file that already defines `dag_id`, if any.
-    fn owner_of(&self, dag_id: &str, path: &Path) -> Option<PathBuf> {
+    /// Which file each loaded DAG id came from.
+    fn owners(&self) -> HashMap<String, PathBuf> {
         self.loaded
             .iter()
-            .find(|(p, l)| p.as_path() != path && **l == Loaded::Dag(dag_id.to_string()))
-            .map(|(p, _)| p.clone())
+            .filter_map(|(path, l)| match l {
+                Loaded::Dag(id) => Some((id.clone(), path.clone())),
+                Loaded::Error => None,
+            })
+            .collect()
     }
 
     fn rel(&self, path: &Path) -> String {

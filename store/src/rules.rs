@@ -1,13 +1,13 @@
 //! Checks and decisions both backends make on what they read, before or instead of writing.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use weir_core::state::TaskState;
 
 use crate::error::{Result, StoreError};
 use weir_core::dag::Dag;
 
-use crate::model::{BackfillState, DagSync, NewBackfill, TaskStateChange};
+use crate::model::{BackfillState, DagSync, DagToSync, NewBackfill, TaskStateChange};
 
 /// A batch of state changes is refused whole if one change is no transition of the state
 /// machine, makes a task instance `running` (only a claim does, with a lease), or names a task
@@ -129,6 +129,73 @@ pub(crate) fn unchanged(state: &SyncState, dag: &Dag) -> Option<DagSync> {
             })
         }
         _ => None,
+    }
+}
+
+/// How many DAGs one transaction of `sync_dags` writes: enough that a folder of 1,000 changed
+/// files costs ten commits, few enough that the DAG rows (and SQLite's one writer) are not held
+/// from the scheduler's other loops for long.
+pub(crate) const DAGS_PER_SYNC_TRANSACTION: usize = 100;
+
+/// A `SyncState` with the id of its DAG, as the batch read of `sync_dags` returns it.
+pub(crate) type SyncStateOf = (
+    String,
+    String,
+    bool,
+    Option<i64>,
+    Option<i32>,
+    Option<String>,
+);
+
+/// A batch names each DAG once: two versions of one DAG in one batch would race each other.
+pub(crate) fn check_sync_batch(dags: &[DagToSync<'_>]) -> Result<()> {
+    let mut seen = HashSet::with_capacity(dags.len());
+    for d in dags {
+        if !seen.insert(d.dag.dag_id.as_str()) {
+            return Err(StoreError::Invalid(format!(
+                "DAG `{}` appears twice in one batch of DAGs to sync",
+                d.dag.dag_id
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// For each DAG of a batch, in order, its `DagSync` if the stored state already matches (no
+/// write needed), else `None`.
+pub(crate) fn settled_without_write(
+    dags: &[DagToSync<'_>],
+    states: Vec<SyncStateOf>,
+) -> Vec<Option<DagSync>> {
+    let states: HashMap<String, SyncState> = states
+        .into_iter()
+        .map(|(dag_id, file, active, id, version, hash)| {
+            (dag_id, (file, active, id, version, hash))
+        })
+        .collect();
+    dags.iter()
+        .map(|d| {
+            states
+                .get(d.dag.dag_id.as_str())
+                .and_then(|s| unchanged(s, d.dag))
+        })
+        .collect()
+}
+
+/// What the latest stored version means for a DAG being synced: the same content (`Ok`, the
+/// row only needs to be marked synced) or the number of the new version to insert (`Err`).
+pub(crate) fn same_version_or_next(
+    state: &SyncState,
+    dag: &Dag,
+) -> std::result::Result<DagSync, i32> {
+    let (_, _, latest_id, latest_version, latest_hash) = state;
+    match (latest_id, latest_version, latest_hash) {
+        (Some(id), Some(version), Some(hash)) if *hash == dag.content_hash => Ok(DagSync {
+            version_id: *id,
+            version: *version,
+            created_new_version: false,
+        }),
+        (_, version, _) => Err(version.unwrap_or(0) + 1),
     }
 }
 

@@ -30,15 +30,34 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 
     // ---- DAGs ---------------------------------------------------------------------------
 
+    /// Records parsed DAGs, each as [`Store::sync_dag`] does, and forgets the import errors of
+    /// their files (they load now). DAGs whose stored state already matches are settled by one
+    /// read without a write; the others are written in transactions of a hundred, so that a
+    /// thousand changed files cost ten commits, not two thousand. Returns one `DagSync` per DAG,
+    /// in the order given.
+    async fn sync_dags(&self, batch: &DagSyncBatch<'_>) -> Result<Vec<DagSync>>;
+
     /// Records a parsed DAG: its row if absent (paused if `paused_on_create`), a new version only
     /// if the content hash differs from the latest version's, and reactivates it if inactive.
+    /// Forgets the import error of its file.
     async fn sync_dag(
         &self,
         dag: &Dag,
         source: &str,
         git_commit: Option<&str>,
         paused_on_create: bool,
-    ) -> Result<DagSync>;
+    ) -> Result<DagSync> {
+        let dags = [DagToSync { dag, source }];
+        let batch = DagSyncBatch {
+            dags: &dags,
+            git_commit,
+            paused_on_create,
+        };
+        self.sync_dags(&batch)
+            .await?
+            .pop()
+            .ok_or_else(|| crate::StoreError::Invalid("sync_dags answered nothing".into()))
+    }
 
     /// Marks every active DAG not in `active_ids` inactive; returns how many.
     async fn deactivate_dags_except(&self, active_ids: &[String]) -> Result<u64>;

@@ -2,6 +2,23 @@ use chrono::{DateTime, Utc};
 use weir_core::dag::Dag;
 use weir_core::diag::Diagnostic;
 
+/// Parsed DAGs that `Store::sync_dags` records together: one scan of the DAG folder.
+#[derive(Debug, Clone, Copy)]
+pub struct DagSyncBatch<'a> {
+    pub dags: &'a [DagToSync<'a>],
+    /// The DAG folder's commit, recorded with each new version.
+    pub git_commit: Option<&'a str>,
+    /// Whether a DAG seen for the first time starts paused.
+    pub paused_on_create: bool,
+}
+
+/// One DAG of a [`DagSyncBatch`]: the DAG as parsed and the text of its file.
+#[derive(Debug, Clone, Copy)]
+pub struct DagToSync<'a> {
+    pub dag: &'a Dag,
+    pub source: &'a str,
+}
+
 /// What `sync_dag` did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DagSync {

@@ -13,7 +13,9 @@ mod workers;
 pub use auth::{ApiTokenRecord, NewApiToken, NewSession, NewUser, Role, SessionRecord, UserRecord};
 pub use backfills::{BackfillRecord, BackfillState, NewBackfill};
 pub use connections::ConnectionRecord;
-pub use dags::{DagRecord, DagSummary, DagSync, DagVersionRecord, ImportErrorRecord};
+pub use dags::{
+    DagRecord, DagSummary, DagSync, DagSyncBatch, DagToSync, DagVersionRecord, ImportErrorRecord,
+};
 pub use data::{
     DatasetRecord, DatasetVersionRecord, FeatureViewInfo, FeatureViewRecord, LineageEdge,
     NewDatasetVersion, NewValidation, OnlineFeatures, ValidationRecord,

@@ -1,20 +1,24 @@
 //! DAGs, their versions and import errors.
 
 use chrono::{DateTime, Utc};
-use sqlx::PgPool;
 use sqlx::types::Json;
-use weir_core::dag::Dag;
+use sqlx::{PgConnection, PgPool};
 use weir_core::diag::Diagnostic;
 
 use super::found;
 use crate::clock;
 use crate::error::{Result, StoreError};
-use crate::model::{DagRecord, DagSync, DagVersionRecord, DataInterval, ImportErrorRecord};
+use crate::model::{
+    DagRecord, DagSync, DagSyncBatch, DagToSync, DagVersionRecord, DataInterval, ImportErrorRecord,
+};
 use crate::rows::{DagRow, DagVersionRow, ImportErrorRow, convert};
-use crate::rules::{SyncState, unchanged};
+use crate::rules::{
+    DAGS_PER_SYNC_TRANSACTION, SyncState, SyncStateOf, check_sync_batch, same_version_or_next,
+    settled_without_write, unchanged,
+};
 
 const INSERT_IF_ABSENT: &str = include_str!("queries/dags/insert_if_absent.sql");
-const SYNC_STATE: &str = include_str!("queries/dags/sync_state.sql");
+const SYNC_STATES: &str = include_str!("queries/dags/sync_states.sql");
 const SYNC_STATE_LOCKED: &str = include_str!("queries/dags/sync_state_locked.sql");
 const INSERT_VERSION: &str = include_str!("queries/dags/insert_version.sql");
 const MARK_SYNCED: &str = include_str!("queries/dags/mark_synced.sql");
@@ -26,32 +30,58 @@ const GET_VERSION: &str = include_str!("queries/dags/get_version.sql");
 const SET_SCHEDULED_PROGRESS: &str = include_str!("queries/dags/set_scheduled_progress.sql");
 const UPSERT_IMPORT_ERROR: &str = include_str!("queries/import_errors/upsert.sql");
 const DELETE_IMPORT_ERROR: &str = include_str!("queries/import_errors/delete.sql");
+const DELETE_IMPORT_ERRORS_OF_FILES: &str = include_str!("queries/import_errors/delete_files.sql");
 const DELETE_IMPORT_ERRORS_EXCEPT: &str = include_str!("queries/import_errors/delete_except.sql");
 const LIST_IMPORT_ERRORS: &str = include_str!("queries/import_errors/list.sql");
 
-pub(super) async fn sync_dag(
-    pool: &PgPool,
-    dag: &Dag,
-    source: &str,
-    git_commit: Option<&str>,
-    paused_on_create: bool,
-) -> Result<DagSync> {
-    let dag_id = dag.dag_id.as_str();
+pub(super) async fn sync_dags(pool: &PgPool, batch: &DagSyncBatch<'_>) -> Result<Vec<DagSync>> {
+    check_sync_batch(batch.dags)?;
+    let ids: Vec<&str> = batch.dags.iter().map(|d| d.dag.dag_id.as_str()).collect();
     // The fast path, without a lock or a write: the parse loop re-syncs every DAG it reads.
-    let state: Option<SyncState> = sqlx::query_as(SYNC_STATE)
-        .bind(dag_id)
-        .fetch_optional(pool)
+    let states: Vec<SyncStateOf> = sqlx::query_as(SYNC_STATES)
+        .bind(&ids)
+        .fetch_all(pool)
         .await?;
-    if let Some(done) = state.as_ref().and_then(|s| unchanged(s, dag)) {
-        return Ok(done);
+    let mut synced = settled_without_write(batch.dags, states);
+    let files: Vec<&str> = batch.dags.iter().map(|d| d.dag.file.as_str()).collect();
+    let pending: Vec<usize> = (0..synced.len()).filter(|&i| synced[i].is_none()).collect();
+    if pending.is_empty() {
+        sqlx::query(DELETE_IMPORT_ERRORS_OF_FILES)
+            .bind(&files)
+            .execute(pool)
+            .await?;
     }
+    for (n, chunk) in pending.chunks(DAGS_PER_SYNC_TRANSACTION).enumerate() {
+        let now = clock::now();
+        let mut tx = pool.begin().await?;
+        for &i in chunk {
+            let d = batch.dags[i];
+            synced[i] = Some(sync_one(&mut tx, d, batch, now).await?);
+        }
+        if n == 0 {
+            sqlx::query(DELETE_IMPORT_ERRORS_OF_FILES)
+                .bind(&files)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+    }
+    Ok(synced.into_iter().flatten().collect())
+}
 
-    let now = clock::now();
-    let mut tx = pool.begin().await?;
+/// One DAG of a batch, inside the batch's transaction.
+async fn sync_one(
+    tx: &mut PgConnection,
+    d: DagToSync<'_>,
+    batch: &DagSyncBatch<'_>,
+    now: DateTime<Utc>,
+) -> Result<DagSync> {
+    let dag = d.dag;
+    let dag_id = dag.dag_id.as_str();
     sqlx::query(INSERT_IF_ABSENT)
         .bind(dag_id)
         .bind(&dag.file)
-        .bind(paused_on_create)
+        .bind(batch.paused_on_create)
         .bind(now)
         .execute(&mut *tx)
         .await?;
@@ -62,23 +92,16 @@ pub(super) async fn sync_dag(
     if let Some(done) = unchanged(&state, dag) {
         return Ok(done);
     }
-    let (_, _, latest_id, latest_version, latest_hash) = state;
-    let result = match (latest_id, latest_version, latest_hash) {
-        (Some(id), Some(version), Some(hash)) if hash == dag.content_hash => DagSync {
-            version_id: id,
-            version,
-            created_new_version: false,
-        },
-        (_, version, _) => {
-            let version = version.unwrap_or(0) + 1;
-            let dag_json = serde_json::to_string(dag)?;
+    let result = match same_version_or_next(&state, dag) {
+        Ok(same) => same,
+        Err(version) => {
             let id: i64 = sqlx::query_scalar(INSERT_VERSION)
                 .bind(dag_id)
                 .bind(version)
                 .bind(&dag.content_hash)
-                .bind(source)
-                .bind(dag_json)
-                .bind(git_commit)
+                .bind(d.source)
+                .bind(serde_json::to_string(dag)?)
+                .bind(batch.git_commit)
                 .bind(now)
                 .bind(dag.description.as_deref())
                 .bind(dag.owner.as_deref())
@@ -101,7 +124,6 @@ pub(super) async fn sync_dag(
         .bind(now)
         .execute(&mut *tx)
         .await?;
-    tx.commit().await?;
     Ok(result)
 }
 

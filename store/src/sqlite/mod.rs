@@ -28,7 +28,6 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 use weir_core::connection::ConnectionUrl;
-use weir_core::dag::Dag;
 use weir_core::diag::Diagnostic;
 use weir_core::state::{RunState, TaskState};
 
@@ -161,14 +160,8 @@ impl Store for SqliteStore {
         self.events.subscribe()
     }
 
-    async fn sync_dag(
-        &self,
-        dag: &Dag,
-        source: &str,
-        git_commit: Option<&str>,
-        paused_on_create: bool,
-    ) -> Result<DagSync> {
-        dags::sync_dag(self, dag, source, git_commit, paused_on_create).await
+    async fn sync_dags(&self, batch: &DagSyncBatch<'_>) -> Result<Vec<DagSync>> {
+        dags::sync_dags(self, batch).await
     }
 
     async fn deactivate_dags_except(&self, active_ids: &[String]) -> Result<u64> {

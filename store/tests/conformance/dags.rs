@@ -1,7 +1,8 @@
 use std::sync::Arc;
 
+use weir_core::dag::Dag;
 use weir_core::dag::parse_str;
-use weir_store::{DataInterval, Store, StoreError};
+use weir_store::{DagSyncBatch, DagToSync, DataInterval, Store, StoreError};
 
 use crate::common::*;
 
@@ -238,4 +239,116 @@ pub async fn concurrent_syncs_of_a_new_dag_store_one_version(store: Arc<dyn Stor
     assert_eq!(created, 1);
     assert_eq!(ids.len(), 1);
     assert_eq!(ids.into_iter().next().unwrap().1, 1);
+}
+
+pub async fn a_batch_syncs_many_dags_in_order_and_clears_their_import_errors(
+    store: Arc<dyn Store>,
+) {
+    // 250 DAGs: more than one transaction's worth, so that the chunks are exercised.
+    let fixtures: Vec<(Dag, String)> = (0..250)
+        .map(|i| dag(&format!("batch_{i:03}"), "first"))
+        .collect();
+    let broken = parse_str("dags/batch_007.yaml", "tasks:\n  a:\n    type: shel\n").unwrap_err();
+    store
+        .record_import_error("dags/batch_007.yaml", &broken)
+        .await
+        .unwrap();
+    store
+        .record_import_error("dags/elsewhere.yaml", &broken)
+        .await
+        .unwrap();
+    let batch: Vec<DagToSync<'_>> = fixtures
+        .iter()
+        .map(|(dag, source)| DagToSync { dag, source })
+        .collect();
+    let first = store
+        .sync_dags(&DagSyncBatch {
+            dags: &batch,
+            git_commit: Some("c0ffee"),
+            paused_on_create: true,
+        })
+        .await
+        .unwrap();
+    assert_eq!(first.len(), 250, "one answer per DAG");
+    assert!(
+        first
+            .iter()
+            .all(|s| s.created_new_version && s.version == 1)
+    );
+    let errors: Vec<String> = store
+        .list_import_errors()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.file)
+        .collect();
+    assert_eq!(
+        errors,
+        vec!["dags/elsewhere.yaml".to_string()],
+        "the batch's files load now; other files keep their errors"
+    );
+    for (i, sync) in first.iter().enumerate() {
+        let record = store
+            .get_dag(&format!("batch_{i:03}"))
+            .await
+            .unwrap()
+            .expect("every DAG of the batch is stored");
+        assert_eq!(
+            record.latest_version_id,
+            Some(sync.version_id),
+            "answers in order"
+        );
+        assert!(record.is_paused);
+    }
+
+    // Again with one DAG changed: only it gets a version; the others are settled unchanged.
+    let changed = dag("batch_100", "second");
+    let mut again: Vec<DagToSync<'_>> = batch.clone();
+    again[100] = DagToSync {
+        dag: &changed.0,
+        source: &changed.1,
+    };
+    let second = store
+        .sync_dags(&DagSyncBatch {
+            dags: &again,
+            git_commit: None,
+            paused_on_create: false,
+        })
+        .await
+        .unwrap();
+    let new: Vec<usize> = (0..second.len())
+        .filter(|&i| second[i].created_new_version)
+        .collect();
+    assert_eq!(new, vec![100]);
+    assert_eq!(second[100].version, 2);
+    assert_eq!(
+        (second[99].version_id, second[99].version),
+        (first[99].version_id, first[99].version),
+        "unchanged DAGs keep their version"
+    );
+    let version = store.get_dag_version(second[100].version_id).await.unwrap();
+    assert_eq!(version.source, changed.1);
+
+    // A batch that names a DAG twice is refused whole.
+    let twice = [again[0], again[0]];
+    let refused = store
+        .sync_dags(&DagSyncBatch {
+            dags: &twice,
+            git_commit: None,
+            paused_on_create: false,
+        })
+        .await;
+    assert!(
+        matches!(&refused, Err(StoreError::Invalid(m)) if m.contains("batch_000")),
+        "{refused:?}"
+    );
+    let empty = store
+        .sync_dags(&DagSyncBatch {
+            dags: &[],
+            git_commit: None,
+            paused_on_create: false,
+        })
+        .await
+        .unwrap();
+    assert!(empty.is_empty());
 }
