@@ -60,7 +60,8 @@ async fn count_and_harden(State(state): State<AppState>, request: Request, next:
 
 /// After a request that may have changed something (any method but GET, HEAD and OPTIONS:
 /// pause, trigger, clear, mark, ...), the DAG list's cached pages are read again, before the
-/// response is sent: a client that lists DAGs after its write sees the write.
+/// response is sent: a client that lists DAGs after its write sees the write. A refused one
+/// (4xx) wrote nothing, and must not let anyone without a token empty the cache at will.
 async fn invalidate_on_writes(
     State(state): State<AppState>,
     request: Request,
@@ -68,7 +69,7 @@ async fn invalidate_on_writes(
 ) -> Response {
     let safe = request.method().is_safe();
     let response = next.run(request).await;
-    if !safe {
+    if !safe && !response.status().is_client_error() {
         state.dag_pages.invalidate();
     }
     response

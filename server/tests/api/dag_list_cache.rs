@@ -1,7 +1,7 @@
 //! The DAG list's cache of pages (`server.dag_list_cache_ttl`): a write through this server
-//! shows at once, a run created elsewhere shows once its wake-up arrived, and a change that
-//! sends no wake-up waits for the time to live (an hour here, so that only the other two can
-//! explain what the test sees).
+//! shows at once (a refused one changes nothing), a run created elsewhere shows once its
+//! wake-up arrived, and a change that sends no wake-up waits for the time to live (an hour
+//! here, so that only the other two can explain what the test sees).
 
 use std::time::Duration;
 
@@ -65,8 +65,17 @@ async fn check(api: &Api) {
     let page = api.get("/api/v1/dags", &api.viewer).await.ok().clone();
     assert_eq!(etl(&page)["is_paused"], false, "a pause is seen at once");
 
-    // A change behind the server's back that sends no wake-up: the cached page stays.
+    // A change behind the server's back that sends no wake-up: the cached page stays, and a
+    // refused write (a viewer may not pause) does not make it stale either.
     api.store.set_paused("etl", true).await.unwrap();
+    api.call(
+        Method::PATCH,
+        "/api/v1/dags/etl",
+        Some(&api.viewer),
+        Some(json!({"is_paused": true})),
+    )
+    .await
+    .problem(403);
     let page = api.get("/api/v1/dags", &api.viewer).await.ok().clone();
     assert_eq!(
         etl(&page)["is_paused"],
