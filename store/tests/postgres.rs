@@ -1,4 +1,5 @@
-//! PostgreSQL only: the claim's plan, and LISTEN/NOTIFY wake-ups across connections.
+//! PostgreSQL only: the plans of the claim and of the DAG list's run strips, and LISTEN/NOTIFY
+//! wake-ups across connections.
 
 mod common;
 
@@ -82,6 +83,72 @@ async fn the_claim_reads_the_partial_index() {
                 .len(),
             30
         );
+    })
+    .await;
+    drop(store);
+    drop(db);
+}
+
+/// The plan of the recent-runs strip on the skew that once made it walk the whole table per DAG:
+/// one DAG holds every run and the others have none, so `n_distinct(dag_id)` is 1. Checked as
+/// a custom plan and as the generic plan a prepared statement switches to after five runs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_recent_runs_strip_reads_the_dag_and_date_index() {
+    let Some((db, store)) = setup().await else {
+        return;
+    };
+    bounded(async {
+        let dyn_store: Arc<dyn Store> = store.clone();
+        let (run, _) = run_with(&dyn_store, "big", 0, &many_tasks(1, 1)).await;
+        let mut ids = vec!["big".to_string()];
+        for i in 0..20 {
+            let (d, source) = dag(&format!("quiet_{i:02}"), "no runs");
+            dyn_store.sync_dag(&d, &source, None, false).await.unwrap();
+            ids.push(format!("quiet_{i:02}"));
+        }
+        sqlx::query(
+            "INSERT INTO dag_runs (dag_id, run_id, run_type, logical_date, data_interval_start, \
+             data_interval_end, state, dag_version_id, created_at) \
+             SELECT 'big', 'r' || i, 'scheduled', timestamptz '2026-01-01' - i * interval '1 day', \
+             now(), now(), 'success', $1, now() FROM generate_series(1, 5000) AS i",
+        )
+        .bind(run.dag_version_id)
+        .execute(store.pool())
+        .await
+        .unwrap();
+        sqlx::query("ANALYZE dag_runs")
+            .execute(store.pool())
+            .await
+            .unwrap();
+
+        let recent = include_str!("../src/postgres/queries/pages/recent_runs.sql");
+        let mut conn = store.pool().acquire().await.unwrap();
+        sqlx::raw_sql(&format!("PREPARE recent (text[], bigint) AS {recent}"))
+            .execute(&mut *conn)
+            .await
+            .unwrap();
+        let ids = format!("{{{}}}", ids.join(","));
+        for mode in ["force_custom_plan", "force_generic_plan"] {
+            sqlx::raw_sql(&format!("SET plan_cache_mode = {mode}"))
+                .execute(&mut *conn)
+                .await
+                .unwrap();
+            let plan: Vec<String> =
+                sqlx::query_scalar(&format!("EXPLAIN EXECUTE recent('{ids}', 10)"))
+                    .fetch_all(&mut *conn)
+                    .await
+                    .unwrap();
+            let plan = plan.join("\n");
+            assert!(
+                plan.contains("dag_runs_dag_id_logical_date_key")
+                    && !plan.contains("dag_runs_logical_date "),
+                "{mode}: the strip must read the (dag_id, logical_date) index:\n{plan}"
+            );
+        }
+        drop(conn);
+        let strips = dyn_store.recent_runs(&["big".into()], 10).await.unwrap();
+        assert_eq!(strips.len(), 10);
+        assert_eq!(strips[0].run_id, run.run_id, "the newest run comes first");
     })
     .await;
     drop(store);

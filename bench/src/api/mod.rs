@@ -77,7 +77,11 @@ pub fn run(mut args: ApiArgs) -> anyhow::Result<()> {
         let server = server::Server::start(&weir, &url, folder.path()).await?;
         let result = measure(&args, &server, &seeded).await;
         server.stop();
-        let metrics = result?;
+        let mut metrics = result?;
+        let uncached = server::Server::start_uncached(&weir, &url, folder.path()).await?;
+        let result = measure_uncached(&args, &uncached, &seeded).await;
+        uncached.stop();
+        metrics.extend(result?);
         let report = Report::new(
             "api",
             json!({"dags": args.dags, "runs": args.runs, "requests": args.requests,
@@ -93,6 +97,45 @@ pub fn run(mut args: ApiArgs) -> anyhow::Result<()> {
         eprintln!("wrote {}", out.display());
         Ok(())
     })
+}
+
+/// The same DAG list pages with the server's page cache off (`dag_list_cache_ttl = 0s`): what a
+/// request costs when its page is stale (after every wake-up, or every 2 s). Figures only.
+async fn measure_uncached(
+    args: &ApiArgs,
+    server: &server::Server,
+    seeded: &seed::Seeded,
+) -> anyhow::Result<Vec<Metric>> {
+    let client = load::client(&seeded.token)?;
+    let mut metrics = Vec::new();
+    let pages: [(&'static str, String); 3] = [
+        ("uncached: GET /api/v1/dags p95", "/api/v1/dags".into()),
+        (
+            "uncached: GET /api/v1/dags?offset=950 p95",
+            format!("/api/v1/dags?offset={}", args.dags.saturating_sub(50)),
+        ),
+        ("uncached: DAGs page p95", "/dags".into()),
+    ];
+    for (name, path) in pages {
+        if let Some(samples) = load::latency(&client, &server.base, &path, 200).await? {
+            metrics.push(Metric::info(name, samples.percentile(95.0), "ms"));
+        }
+    }
+    let load = load::throughput(
+        &server.base,
+        "/api/v1/dags",
+        &seeded.token,
+        args.connections,
+        0,
+        Duration::from_secs(10),
+    )
+    .await?;
+    metrics.push(Metric::info(
+        "uncached: GET /api/v1/dags throughput",
+        load.per_second,
+        "req/s",
+    ));
+    Ok(metrics)
 }
 
 async fn measure(

@@ -7,11 +7,31 @@ use std::time::{Duration, Instant};
 pub struct Server {
     pub base: String,
     child: Child,
+    /// A state directory that goes with the server.
+    _home: Option<tempfile::TempDir>,
+}
+
+fn free_port() -> anyhow::Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
 }
 
 impl Server {
     pub async fn start(weir: &Path, url: &str, dags: &Path) -> anyhow::Result<Server> {
         Self::start_in(weir, url, dags, None).await
+    }
+
+    /// A server with `server.dag_list_cache_ttl = 0s`: every DAG list request reads the
+    /// database, to measure what a request costs when its page is stale.
+    pub async fn start_uncached(weir: &Path, url: &str, dags: &Path) -> anyhow::Result<Server> {
+        let home = tempfile::tempdir()?;
+        let config = home.path().join("weir.toml");
+        std::fs::write(&config, "[server]\ndag_list_cache_ttl = \"0s\"\n")?;
+        let port = free_port()?;
+        let mut server = Self::spawn(weir, url, dags, home.path(), Some(&config), port).await?;
+        server._home = Some(home);
+        Ok(server)
     }
 
     /// A server with its state directory (`WEIR_HOME`) in `home`, or in a folder of the
@@ -22,18 +42,31 @@ impl Server {
         dags: &Path,
         home: Option<&Path>,
     ) -> anyhow::Result<Server> {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")?
-            .local_addr()?
-            .port();
+        let port = free_port()?;
         let home = home.map_or_else(
             || std::env::temp_dir().join(format!("weir-bench-api-{port}")),
             Path::to_path_buf,
         );
-        let child = Command::new(weir)
+        Self::spawn(weir, url, dags, &home, None, port).await
+    }
+
+    async fn spawn(
+        weir: &Path,
+        url: &str,
+        dags: &Path,
+        home: &Path,
+        config: Option<&Path>,
+        port: u16,
+    ) -> anyhow::Result<Server> {
+        let mut command = Command::new(weir);
+        if let Some(file) = config {
+            command.env("WEIR_CONFIG", file);
+        }
+        let child = command
             .arg("server")
             .env("WEIR_DATABASE_URL", url)
             .env("WEIR_PORT", port.to_string())
-            .env("WEIR_HOME", &home)
+            .env("WEIR_HOME", home)
             .env("WEIR_DAGS_FOLDER", dags)
             .env("RUST_LOG", "warn")
             .stdout(Stdio::null())
@@ -42,6 +75,7 @@ impl Server {
         let server = Server {
             base: format!("http://127.0.0.1:{port}"),
             child,
+            _home: None,
         };
         let client = reqwest::Client::new();
         let deadline = Instant::now() + Duration::from_secs(30);

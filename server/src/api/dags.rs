@@ -1,14 +1,18 @@
 //! DAGs: list with filters, one with details, pause and unpause, versions and their source.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use axum::extract::{Path, State};
+use axum::http::header;
+use axum::response::IntoResponse;
 use chrono::Utc;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use weir_core::dag::Dag;
 use weir_store::{DagQuery, DagRecord, Role};
 
+use super::dag_page_cache::CachedDagPage;
 use super::extract::{ApiJson, ApiQuery, PageParams, check_id, paginate};
 use super::problem::Problem;
 use super::problem::{ApiError, ApiResult};
@@ -35,8 +39,9 @@ pub struct DagFilter {
     pub offset: Option<i64>,
 }
 
-/// The DAGs page's data: a page of DAGs with their recent runs.
-pub async fn dag_page(state: &AppState, filter: &DagFilter) -> ApiResult<Page<DagView>> {
+/// The DAGs page's data: a page of DAGs with their recent runs, from the cache of DAG pages
+/// while nothing it shows may have changed (see [`super::dag_page_cache`]).
+pub async fn dag_page(state: &AppState, filter: &DagFilter) -> ApiResult<Arc<CachedDagPage>> {
     let (limit, offset) = PageParams {
         limit: filter.limit,
         offset: filter.offset,
@@ -50,7 +55,18 @@ pub async fn dag_page(state: &AppState, filter: &DagFilter) -> ApiResult<Page<Da
         limit,
         offset,
     };
-    let (dags, total) = state.store.list_dags_page(&query).await?;
+    state
+        .dag_pages
+        .get(&query, || async {
+            CachedDagPage::new(read_dag_page(state, &query).await?)
+        })
+        .await
+}
+
+/// Three queries whatever the number of DAGs: the page and its total, then its DAGs' recent runs.
+async fn read_dag_page(state: &AppState, query: &DagQuery) -> ApiResult<Page<DagView>> {
+    let (limit, offset) = (query.limit, query.offset);
+    let (dags, total) = state.store.list_dags_page(query).await?;
     let ids: Vec<String> = dags.iter().map(|d| d.dag_id.clone()).collect();
     let mut recent: HashMap<String, Vec<RunBrief>> = HashMap::new();
     for r in state.store.recent_runs(&ids, RECENT_RUNS).await? {
@@ -78,8 +94,12 @@ pub async fn list_dags(
     State(state): State<AppState>,
     _user: ApiUser,
     ApiQuery(filter): ApiQuery<DagFilter>,
-) -> ApiResult<axum::Json<Page<DagView>>> {
-    Ok(axum::Json(dag_page(&state, &filter).await?))
+) -> ApiResult<impl IntoResponse> {
+    let page = dag_page(&state, &filter).await?;
+    Ok((
+        [(header::CONTENT_TYPE, "application/json")],
+        page.json.clone(),
+    ))
 }
 
 /// A DAG that exists, or a 404 that says how to find the DAGs.

@@ -4,6 +4,7 @@
 
 pub mod access;
 pub mod admin;
+pub mod dag_page_cache;
 pub mod dags;
 pub mod data;
 pub mod extract;

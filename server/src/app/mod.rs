@@ -30,6 +30,10 @@ pub fn router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(limit))
         .layer(middleware::from_fn_with_state(
             state.clone(),
+            invalidate_on_writes,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
             count_and_harden,
         ))
         .layer(TraceLayer::new_for_http())
@@ -51,6 +55,23 @@ async fn count_and_harden(State(state): State<AppState>, request: Request, next:
         header::REFERRER_POLICY,
         HeaderValue::from_static("same-origin"),
     );
+    response
+}
+
+/// After a request that may have changed something (any method but GET, HEAD and OPTIONS:
+/// pause, trigger, clear, mark, ...), the DAG list's cached pages are read again, before the
+/// response is sent: a client that lists DAGs after its write sees the write. A refused one
+/// (4xx) wrote nothing, and must not let anyone without a token empty the cache at will.
+async fn invalidate_on_writes(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let safe = request.method().is_safe();
+    let response = next.run(request).await;
+    if !safe && !response.status().is_client_error() {
+        state.dag_pages.invalidate();
+    }
     response
 }
 

@@ -7,6 +7,7 @@ use std::time::Instant;
 use weir_lake::{Lake, LakeError, LakeRoot};
 use weir_store::{Store, VersionCache};
 
+use crate::api::dag_page_cache::DagPageCache;
 use crate::auth::TokenCache;
 use crate::config::{Config, CookieSecure};
 use crate::metrics::Metrics;
@@ -19,6 +20,8 @@ pub struct AppState {
     /// Parsed DAG versions by id: immutable, so cached for the process's life.
     pub versions: Arc<tokio::sync::Mutex<VersionCache>>,
     pub tokens: Arc<TokenCache>,
+    /// Pages of the DAG list, kept until a change may show on them.
+    pub dag_pages: Arc<DagPageCache>,
     pub metrics: Arc<Metrics>,
     pub started: Instant,
     /// Fires when the server stops: endless streams (the dashboard's events) end with it, so
@@ -34,11 +37,14 @@ pub struct AppState {
 impl AppState {
     pub fn new(store: Arc<dyn Store>, config: Config) -> Self {
         let ttl = config.server.token_cache_ttl.as_std();
+        let dag_pages =
+            DagPageCache::new(store.subscribe(), config.server.dag_list_cache_ttl.as_std());
         AppState {
             store,
             config: Arc::new(config),
             versions: Arc::default(),
             tokens: Arc::new(TokenCache::new(ttl)),
+            dag_pages: Arc::new(dag_pages),
             metrics: Arc::new(Metrics::new()),
             started: Instant::now(),
             shutdown: tokio_util::sync::CancellationToken::new(),

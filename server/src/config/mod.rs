@@ -47,6 +47,10 @@ pub struct ServerConfig {
     /// How long a checked API token is trusted before it is looked up again (a revoked token
     /// stops working within this time).
     pub token_cache_ttl: Duration,
+    /// How long a page of the DAG list may be served from memory when no wake-up or write on
+    /// this server said it changed: the bound on seeing changes that send no wake-up (a new
+    /// DAG file, a pause on another server). Zero turns the cache off.
+    pub dag_list_cache_ttl: Duration,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
@@ -126,6 +130,7 @@ impl Default for ServerConfig {
             session_ttl: Duration::from_secs(12 * 3600),
             max_body_bytes: 1024 * 1024,
             token_cache_ttl: Duration::from_secs(5),
+            dag_list_cache_ttl: Duration::from_secs(2),
         }
     }
 }

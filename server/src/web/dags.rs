@@ -1,6 +1,7 @@
 //! The DAGs page: every DAG with search, tag filter, pause toggle, schedule, next and last run,
-//! a strip of recent run states, and a banner when DAG files fail to load. Two queries per page
-//! (a page of DAGs, their recent runs), whatever the number of DAGs.
+//! a strip of recent run states, and a banner when DAG files fail to load. The DAG page comes
+//! from the API's cache of DAG pages (three queries when it is stale: the page, its total, the
+//! recent runs) and one query counts the import errors, whatever the number of DAGs.
 
 use askama::Template;
 use axum::extract::{Query, State};
@@ -115,9 +116,10 @@ pub async fn page(
         limit: query.limit,
         offset: query.offset,
     };
-    let (dags, import_errors) = tokio::try_join!(dag_page(&state, &filter), async {
+    let (cached, import_errors) = tokio::try_join!(dag_page(&state, &filter), async {
         Ok(state.store.list_import_errors().await?.len())
     })?;
+    let dags = &cached.page;
     let mut tags: Vec<String> = dags.items.iter().flat_map(|d| d.tags.clone()).collect();
     tags.sort();
     tags.dedup();

@@ -67,6 +67,11 @@ pub struct Reply {
 
 impl Api {
     pub async fn start(backend: Backend) -> Option<Api> {
+        Self::start_with(backend, |_| {}).await
+    }
+
+    /// A server whose configuration `configure` changes first.
+    pub async fn start_with(backend: Backend, configure: impl FnOnce(&mut Config)) -> Option<Api> {
         let test_store = test_store(backend).await?;
         let store = test_store.store.clone();
         let dags = tempfile::tempdir().unwrap();
@@ -105,6 +110,7 @@ impl Api {
         config.server.max_body_bytes = 64 * 1024;
         let lake_dir = tempfile::tempdir().unwrap();
         config.lake_url = Some(lake_dir.path().display().to_string());
+        configure(&mut config);
         let lake = weir_lake::Lake::new(weir_lake::LakeRoot::local(lake_dir.path()).unwrap());
         let state = AppState::new(store.clone(), config);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -2,6 +2,7 @@
 //! cases, authentication and roles, idempotent triggers, pagination, bad input that writes
 //! nothing, and an OpenAPI document that matches the routes.
 
+mod dag_list_cache;
 mod features;
 mod harness;
 mod lake;

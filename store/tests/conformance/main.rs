@@ -85,6 +85,7 @@ conformance! {
     backfills::a_run_is_adopted_exactly_once,
     pages::dag_pages_filter_by_tag_paused_and_text_with_a_total,
     pages::recent_runs_and_run_pages_are_newest_first,
+    pages::recent_runs_are_newest_by_logical_date_per_dag,
     pages::dag_versions_are_listed_newest_first,
     pages::marking_fences_out_the_running_attempt_and_reopens_the_run,
     pages::counts_delays_and_running_per_worker_are_reported,

@@ -179,6 +179,60 @@ pub async fn recent_runs_and_run_pages_are_newest_first(store: Arc<dyn Store>) {
     assert!(store.task_instances_of_runs(&[]).await.unwrap().is_empty());
 }
 
+/// The strip of each DAG is its newest runs by logical date, not by creation: a backfill
+/// creates old runs after new ones. A DAG with many runs does not crowd out the others, and
+/// DAGs with none, or a strip of zero, give nothing.
+pub async fn recent_runs_are_newest_by_logical_date_per_dag(store: Arc<dyn Store>) {
+    let mut versions = Vec::new();
+    for dag_id in ["busy", "idle", "late"] {
+        let (d, s) = dag(dag_id, "x");
+        versions.push(
+            store
+                .sync_dag(&d, &s, None, false)
+                .await
+                .unwrap()
+                .version_id,
+        );
+    }
+    for hour in (0..30).rev() {
+        store
+            .create_run(&new_run("busy", versions[0], hour), &many_tasks(1, 1))
+            .await
+            .unwrap();
+    }
+    for hour in [5, 1, 9, 3] {
+        store
+            .create_run(&new_run("late", versions[2], hour), &many_tasks(1, 1))
+            .await
+            .unwrap();
+    }
+    let ids: Vec<String> = ["late", "idle", "busy"].map(String::from).into();
+    let recent = store.recent_runs(&ids, 3).await.unwrap();
+    let got: Vec<_> = recent
+        .iter()
+        .map(|r| (r.dag_id.as_str(), r.logical_date))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("busy", at(29)),
+            ("busy", at(28)),
+            ("busy", at(27)),
+            ("late", at(9)),
+            ("late", at(5)),
+            ("late", at(3)),
+        ]
+    );
+    assert!(store.recent_runs(&ids, 0).await.unwrap().is_empty());
+    assert!(store.recent_runs(&[], 3).await.unwrap().is_empty());
+    let all = store.recent_runs(&["late".into()], 10).await.unwrap();
+    assert_eq!(
+        all.len(),
+        4,
+        "a strip longer than the history is the history"
+    );
+}
+
 pub async fn dag_versions_are_listed_newest_first(store: Arc<dyn Store>) {
     for description in ["one", "two", "three"] {
         let (d, s) = dag("etl", description);
