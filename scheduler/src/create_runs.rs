@@ -51,7 +51,7 @@ pub(crate) async fn create_due_runs(
         *active_per_dag.entry(run.dag_id).or_default() += 1;
     }
     let mut created = 0;
-    for record in store.list_dags().await? {
+    for record in store.dag_schedules().await? {
         let Some(version_id) = record.latest_version_id else {
             continue;
         };

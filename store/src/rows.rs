@@ -40,6 +40,31 @@ pub(crate) struct DagRow {
     timezone: Option<String>,
 }
 
+#[derive(sqlx::FromRow)]
+pub(crate) struct DagScheduleRow {
+    dag_id: String,
+    is_paused: bool,
+    is_active: bool,
+    latest_version_id: Option<i64>,
+    last_scheduled_interval_start: Option<Ts>,
+    last_scheduled_interval_end: Option<Ts>,
+    next_run_after: Option<Ts>,
+}
+
+impl From<DagScheduleRow> for DagSchedule {
+    fn from(r: DagScheduleRow) -> Self {
+        DagSchedule {
+            dag_id: r.dag_id,
+            is_paused: r.is_paused,
+            is_active: r.is_active,
+            latest_version_id: r.latest_version_id,
+            last_scheduled_interval_start: r.last_scheduled_interval_start,
+            last_scheduled_interval_end: r.last_scheduled_interval_end,
+            next_run_after: r.next_run_after,
+        }
+    }
+}
+
 impl TryFrom<DagRow> for DagRecord {
     type Error = StoreError;
 

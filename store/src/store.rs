@@ -70,6 +70,10 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// Every DAG, active or not, by id.
     async fn list_dags(&self) -> Result<Vec<DagRecord>>;
 
+    /// The scheduling state of every DAG, by id: what the scheduler reads at every tick,
+    /// from the DAG rows alone.
+    async fn dag_schedules(&self) -> Result<Vec<DagSchedule>>;
+
     /// A stored version with its DAG deserialized; `NotFound` if there is none.
     async fn get_dag_version(&self, version_id: i64) -> Result<DagVersionRecord>;
 

@@ -51,6 +51,22 @@ pub struct DagRecord {
     pub summary: DagSummary,
 }
 
+/// What the scheduler reads of every DAG at every tick: the `dags` row alone, without the
+/// latest version's summary (on SQLite that sits behind the version's source and serialized
+/// DAG, so reading it walks their overflow pages: a thousand DAGs made that most of an idle
+/// scheduler's CPU).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DagSchedule {
+    pub dag_id: String,
+    pub is_paused: bool,
+    pub is_active: bool,
+    pub latest_version_id: Option<i64>,
+    /// The last interval a scheduled run was created for.
+    pub last_scheduled_interval_start: Option<DateTime<Utc>>,
+    pub last_scheduled_interval_end: Option<DateTime<Utc>>,
+    pub next_run_after: Option<DateTime<Utc>>,
+}
+
 /// What a DAG list shows of a DAG's latest version.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DagSummary {

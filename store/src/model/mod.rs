@@ -14,7 +14,8 @@ pub use auth::{ApiTokenRecord, NewApiToken, NewSession, NewUser, Role, SessionRe
 pub use backfills::{BackfillRecord, BackfillState, NewBackfill};
 pub use connections::ConnectionRecord;
 pub use dags::{
-    DagRecord, DagSummary, DagSync, DagSyncBatch, DagToSync, DagVersionRecord, ImportErrorRecord,
+    DagRecord, DagSchedule, DagSummary, DagSync, DagSyncBatch, DagToSync, DagVersionRecord,
+    ImportErrorRecord,
 };
 pub use data::{
     DatasetRecord, DatasetVersionRecord, FeatureViewInfo, FeatureViewRecord, LineageEdge,

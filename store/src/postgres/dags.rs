@@ -9,9 +9,10 @@ use super::found;
 use crate::clock;
 use crate::error::{Result, StoreError};
 use crate::model::{
-    DagRecord, DagSync, DagSyncBatch, DagToSync, DagVersionRecord, DataInterval, ImportErrorRecord,
+    DagRecord, DagSchedule, DagSync, DagSyncBatch, DagToSync, DagVersionRecord, DataInterval,
+    ImportErrorRecord,
 };
-use crate::rows::{DagRow, DagVersionRow, ImportErrorRow, convert};
+use crate::rows::{DagRow, DagScheduleRow, DagVersionRow, ImportErrorRow, convert};
 use crate::rules::{
     DAGS_PER_SYNC_TRANSACTION, SyncState, SyncStateOf, check_sync_batch, same_version_or_next,
     settled_without_write, unchanged,
@@ -26,6 +27,7 @@ const DEACTIVATE_EXCEPT: &str = include_str!("queries/dags/deactivate_except.sql
 const SET_PAUSED: &str = include_str!("queries/dags/set_paused.sql");
 const GET: &str = include_str!("queries/dags/get.sql");
 const LIST: &str = include_str!("queries/dags/list.sql");
+const SCHEDULES: &str = include_str!("queries/dags/schedules.sql");
 const GET_VERSION: &str = include_str!("queries/dags/get_version.sql");
 const SET_SCHEDULED_PROGRESS: &str = include_str!("queries/dags/set_scheduled_progress.sql");
 const UPSERT_IMPORT_ERROR: &str = include_str!("queries/import_errors/upsert.sql");
@@ -157,6 +159,11 @@ pub(super) async fn get(pool: &PgPool, dag_id: &str) -> Result<Option<DagRecord>
 pub(super) async fn list(pool: &PgPool) -> Result<Vec<DagRecord>> {
     let rows: Vec<DagRow> = sqlx::query_as(LIST).fetch_all(pool).await?;
     convert(rows)
+}
+
+pub(super) async fn schedules(pool: &PgPool) -> Result<Vec<DagSchedule>> {
+    let rows: Vec<DagScheduleRow> = sqlx::query_as(SCHEDULES).fetch_all(pool).await?;
+    Ok(rows.into_iter().map(DagSchedule::from).collect())
 }
 
 pub(super) async fn get_version(pool: &PgPool, version_id: i64) -> Result<DagVersionRecord> {

@@ -136,6 +136,10 @@ impl Store for PgStore {
         dags::list(&self.pool).await
     }
 
+    async fn dag_schedules(&self) -> Result<Vec<DagSchedule>> {
+        dags::schedules(&self.pool).await
+    }
+
     async fn get_dag_version(&self, version_id: i64) -> Result<DagVersionRecord> {
         dags::get_version(&self.pool, version_id).await
     }

@@ -180,6 +180,10 @@ impl Store for SqliteStore {
         dags::list(self).await
     }
 
+    async fn dag_schedules(&self) -> Result<Vec<DagSchedule>> {
+        dags::schedules(self).await
+    }
+
     async fn get_dag_version(&self, version_id: i64) -> Result<DagVersionRecord> {
         dags::get_version(self, version_id).await
     }

@@ -2,7 +2,7 @@ use std::sync::Arc;
 
 use weir_core::dag::Dag;
 use weir_core::dag::parse_str;
-use weir_store::{DagSyncBatch, DagToSync, DataInterval, Store, StoreError};
+use weir_store::{DagSchedule, DagSyncBatch, DagToSync, DataInterval, Store, StoreError};
 
 use crate::common::*;
 
@@ -351,4 +351,45 @@ pub async fn a_batch_syncs_many_dags_in_order_and_clears_their_import_errors(
         .await
         .unwrap();
     assert!(empty.is_empty());
+}
+
+pub async fn dag_schedules_are_what_the_dag_rows_say(store: Arc<dyn Store>) {
+    let (a, sa) = dag("sched_a", "x");
+    let (b, sb) = dag("sched_b", "x");
+    let synced_a = store.sync_dag(&a, &sa, None, false).await.unwrap();
+    let synced_b = store.sync_dag(&b, &sb, None, true).await.unwrap();
+    let interval = DataInterval {
+        start: at(0),
+        end: at(24),
+    };
+    store
+        .set_scheduled_progress("sched_a", Some(interval), Some(at(48)))
+        .await
+        .unwrap();
+    store.deactivate_dags_except(&["sched_a".into()]).await.unwrap();
+    let schedules = store.dag_schedules().await.unwrap();
+    assert_eq!(
+        schedules,
+        vec![
+            DagSchedule {
+                dag_id: "sched_a".into(),
+                is_paused: false,
+                is_active: true,
+                latest_version_id: Some(synced_a.version_id),
+                last_scheduled_interval_start: Some(at(0)),
+                last_scheduled_interval_end: Some(at(24)),
+                next_run_after: Some(at(48)),
+            },
+            DagSchedule {
+                dag_id: "sched_b".into(),
+                is_paused: true,
+                is_active: false,
+                latest_version_id: Some(synced_b.version_id),
+                last_scheduled_interval_start: None,
+                last_scheduled_interval_end: None,
+                next_run_after: None,
+            },
+        ],
+        "by id, paused and inactive DAGs included"
+    );
 }

@@ -46,6 +46,7 @@ conformance! {
     dags::pausing_is_kept_and_unknown_dags_are_not_found,
     dags::import_errors_are_recorded_replaced_and_cleared,
     dags::scheduled_progress_is_kept,
+    dags::dag_schedules_are_what_the_dag_rows_say,
     dags::concurrent_syncs_of_a_new_dag_store_one_version,
     dags::a_batch_syncs_many_dags_in_order_and_clears_their_import_errors,
     runs::create_run_makes_the_run_and_its_task_instances,
