@@ -85,6 +85,10 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         next_run_after: Option<DateTime<Utc>>,
     ) -> Result<()>;
 
+    /// `set_scheduled_progress` for many DAGs in one transaction (a scheduler starting with a
+    /// thousand DAGs records a thousand next run times). DAGs that do not exist are skipped.
+    async fn set_scheduled_progress_many(&self, progress: &[ScheduledProgress]) -> Result<()>;
+
     // ---- import errors --------------------------------------------------------------------
 
     /// Records (or replaces) the diagnostics of a file that did not load.

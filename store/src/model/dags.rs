@@ -1,4 +1,6 @@
 use chrono::{DateTime, Utc};
+
+use super::runs::DataInterval;
 use weir_core::dag::Dag;
 use weir_core::diag::Diagnostic;
 
@@ -64,6 +66,15 @@ pub struct DagSchedule {
     /// The last interval a scheduled run was created for.
     pub last_scheduled_interval_start: Option<DateTime<Utc>>,
     pub last_scheduled_interval_end: Option<DateTime<Utc>>,
+    pub next_run_after: Option<DateTime<Utc>>,
+}
+
+/// Where one DAG's timetable continues, as `Store::set_scheduled_progress_many` records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScheduledProgress {
+    pub dag_id: String,
+    /// The last interval a scheduled run was created for; None keeps the stored one.
+    pub interval: Option<DataInterval>,
     pub next_run_after: Option<DateTime<Utc>>,
 }
 

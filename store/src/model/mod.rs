@@ -15,7 +15,7 @@ pub use backfills::{BackfillRecord, BackfillState, NewBackfill};
 pub use connections::ConnectionRecord;
 pub use dags::{
     DagRecord, DagSchedule, DagSummary, DagSync, DagSyncBatch, DagToSync, DagVersionRecord,
-    ImportErrorRecord,
+    ImportErrorRecord, ScheduledProgress,
 };
 pub use data::{
     DatasetRecord, DatasetVersionRecord, FeatureViewInfo, FeatureViewRecord, LineageEdge,

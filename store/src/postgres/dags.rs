@@ -10,7 +10,7 @@ use crate::clock;
 use crate::error::{Result, StoreError};
 use crate::model::{
     DagRecord, DagSchedule, DagSync, DagSyncBatch, DagToSync, DagVersionRecord, DataInterval,
-    ImportErrorRecord,
+    ImportErrorRecord, ScheduledProgress,
 };
 use crate::rows::{DagRow, DagScheduleRow, DagVersionRow, ImportErrorRow, convert};
 use crate::rules::{
@@ -190,6 +190,29 @@ pub(super) async fn set_scheduled_progress(
         .execute(pool)
         .await?;
     found(done.rows_affected(), || format!("DAG `{dag_id}`"))
+}
+
+pub(super) async fn set_scheduled_progress_many(
+    pool: &PgPool,
+    progress: &[ScheduledProgress],
+) -> Result<()> {
+    if progress.is_empty() {
+        return Ok(());
+    }
+    let now = clock::now();
+    let mut tx = pool.begin().await?;
+    for p in progress {
+        sqlx::query(SET_SCHEDULED_PROGRESS)
+            .bind(&p.dag_id)
+            .bind(p.interval.map(|i| i.start))
+            .bind(p.interval.map(|i| i.end))
+            .bind(p.next_run_after)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(())
 }
 
 pub(super) async fn record_import_error(

@@ -153,6 +153,10 @@ impl Store for PgStore {
         dags::set_scheduled_progress(&self.pool, dag_id, interval, next_run_after).await
     }
 
+    async fn set_scheduled_progress_many(&self, progress: &[ScheduledProgress]) -> Result<()> {
+        dags::set_scheduled_progress_many(&self.pool, progress).await
+    }
+
     async fn record_import_error(&self, file: &str, diagnostics: &[Diagnostic]) -> Result<()> {
         dags::record_import_error(&self.pool, file, diagnostics).await
     }

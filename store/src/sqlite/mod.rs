@@ -197,6 +197,10 @@ impl Store for SqliteStore {
         dags::set_scheduled_progress(self, dag_id, interval, next_run_after).await
     }
 
+    async fn set_scheduled_progress_many(&self, progress: &[ScheduledProgress]) -> Result<()> {
+        dags::set_scheduled_progress_many(self, progress).await
+    }
+
     async fn record_import_error(&self, file: &str, diagnostics: &[Diagnostic]) -> Result<()> {
         dags::record_import_error(self, file, diagnostics).await
     }

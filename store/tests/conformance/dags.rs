@@ -2,7 +2,9 @@ use std::sync::Arc;
 
 use weir_core::dag::Dag;
 use weir_core::dag::parse_str;
-use weir_store::{DagSchedule, DagSyncBatch, DagToSync, DataInterval, Store, StoreError};
+use weir_store::{
+    DagSchedule, DagSyncBatch, DagToSync, DataInterval, ScheduledProgress, Store, StoreError,
+};
 
 use crate::common::*;
 
@@ -218,6 +220,46 @@ pub async fn scheduled_progress_is_kept(store: Arc<dyn Store>) {
         store.set_scheduled_progress("nope", None, None).await,
         Err(StoreError::NotFound(_))
     ));
+
+    // Many at once: each as alone, a DAG that does not exist skipped.
+    let (d2, s2) = dag("sched2", "x");
+    store.sync_dag(&d2, &s2, None, false).await.unwrap();
+    let later = DataInterval {
+        start: at(24),
+        end: at(48),
+    };
+    store
+        .set_scheduled_progress_many(&[
+            ScheduledProgress {
+                dag_id: "sched".into(),
+                interval: None,
+                next_run_after: Some(at(72)),
+            },
+            ScheduledProgress {
+                dag_id: "nope".into(),
+                interval: Some(later),
+                next_run_after: None,
+            },
+            ScheduledProgress {
+                dag_id: "sched2".into(),
+                interval: Some(later),
+                next_run_after: Some(at(96)),
+            },
+        ])
+        .await
+        .unwrap();
+    let r = store.get_dag("sched").await.unwrap().unwrap();
+    assert_eq!(r.last_scheduled_interval_end, Some(at(24)), "kept");
+    assert_eq!(r.next_run_after, Some(at(72)));
+    let r2 = store.get_dag("sched2").await.unwrap().unwrap();
+    assert_eq!(r2.last_scheduled_interval_start, Some(at(24)));
+    assert_eq!(r2.last_scheduled_interval_end, Some(at(48)));
+    assert_eq!(r2.next_run_after, Some(at(96)));
+    assert!(
+        store.get_dag("nope").await.unwrap().is_none(),
+        "nothing made up"
+    );
+    store.set_scheduled_progress_many(&[]).await.unwrap();
 }
 
 pub async fn concurrent_syncs_of_a_new_dag_store_one_version(store: Arc<dyn Store>) {
@@ -366,7 +408,10 @@ pub async fn dag_schedules_are_what_the_dag_rows_say(store: Arc<dyn Store>) {
         .set_scheduled_progress("sched_a", Some(interval), Some(at(48)))
         .await
         .unwrap();
-    store.deactivate_dags_except(&["sched_a".into()]).await.unwrap();
+    store
+        .deactivate_dags_except(&["sched_a".into()])
+        .await
+        .unwrap();
     let schedules = store.dag_schedules().await.unwrap();
     assert_eq!(
         schedules,
