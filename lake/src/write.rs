@@ -1,16 +1,6 @@
 //! Writing a plan's rows into a dataset in one Delta commit: either the whole table is
 //! replaced, or only the rows of one batch (or one as-of time), so that re-running a task
 //! replaces what it wrote before instead of adding to it.
-//!
-//! A write that only adds files (a new table, or a new batch of a plain table: [`plain`]) is
-//! written in parallel by [`parallel`]; any other (a re-run replacing its rows, schema
-//! evolution, a table with constraints) goes through deltalake's own write, which rewrites and
-//! checks what it must.
-
-mod parallel;
-mod plain;
-#[cfg(test)]
-mod tests;
 
 use std::sync::Arc;
 
@@ -53,10 +43,6 @@ pub async fn write(
     spec: WriteSpec,
     what: &str,
 ) -> Result<DeltaTable> {
-    let incoming = df.schema().as_arrow().clone();
-    if plain::only_adds(&table, ctx, &incoming, &spec).await? {
-        return parallel::append(table, ctx, df, spec, what).await;
-    }
     let plan = df.into_unoptimized_plan();
     let mut builder = table
         .write(Vec::<RecordBatch>::new())
