@@ -13,6 +13,7 @@ mod batch;
 mod dataset;
 pub mod demo;
 mod error;
+mod functions;
 pub mod ingest;
 pub mod materialize;
 mod query;

@@ -34,7 +34,9 @@ pub(crate) fn new_session() -> SessionContext {
         .with_runtime_env(runtime)
         .with_query_planner(DeltaPlanner::new())
         .build();
-    SessionContext::new_with_state(state)
+    let ctx = SessionContext::new_with_state(state);
+    crate::functions::register(&ctx);
+    ctx
 }
 
 /// A SQL identifier, quoted.

@@ -7,8 +7,8 @@ use std::ops::ControlFlow;
 use chrono::{DateTime, Utc};
 use datafusion::arrow::datatypes::DataType;
 use datafusion::sql::sqlparser::ast::{
-    BinaryOperator, Expr, FunctionArgumentClause, FunctionArguments, Ident, OrderByExpr,
-    OrderByOptions, visit_expressions_mut,
+    BinaryOperator, DuplicateTreatment, Expr, FunctionArgumentClause, FunctionArguments, Ident,
+    ObjectName, OrderByExpr, OrderByOptions, visit_expressions_mut,
 };
 use datafusion::sql::sqlparser::dialect::GenericDialect;
 use datafusion::sql::sqlparser::parser::Parser;
@@ -16,6 +16,7 @@ use indexmap::IndexMap;
 use weir_core::dag::task_types::Feature;
 
 use crate::error::{LakeError, Result};
+use crate::functions::COUNT_DISTINCT;
 use crate::session::{ident, string_lit};
 
 /// The as-of column of `features.<view>`.
@@ -31,8 +32,9 @@ fn parse(text: &str, what: &str) -> Result<Expr> {
         })
 }
 
-/// A feature's expression with its filter on every aggregate it calls, and `first_value` and
-/// `last_value` ordered by event time unless they say otherwise.
+/// A feature's expression with its filter on every aggregate it calls, `first_value` and
+/// `last_value` ordered by event time unless they say otherwise, and `count(DISTINCT x)` as
+/// `weir_count_distinct(x)` (the same count, with a grouped accumulator for every type).
 pub fn rewrite(
     name: &str,
     feature: &Feature,
@@ -61,6 +63,15 @@ pub fn rewrite(
                             right: Box::new(Expr::Nested(Box::new(cond.clone()))),
                         },
                     }));
+                }
+                if fname == "count"
+                    && let FunctionArguments::List(list) = &mut f.args
+                    && list.duplicate_treatment == Some(DuplicateTreatment::Distinct)
+                    && list.args.len() == 1
+                    && list.clauses.is_empty()
+                {
+                    list.duplicate_treatment = None;
+                    f.name = ObjectName::from(vec![Ident::new(COUNT_DISTINCT)]);
                 }
                 if (fname == "last_value" || fname == "first_value")
                     && let FunctionArguments::List(list) = &mut f.args
@@ -183,6 +194,20 @@ mod tests {
         assert_eq!(
             rewrite("r", &f("sum(a) / count(*)", Some("a > 0")), "ts", &aggs()).unwrap(),
             "sum(a) FILTER (WHERE a > 0) / count(*) FILTER (WHERE a > 0)"
+        );
+        assert_eq!(
+            rewrite(
+                "d",
+                &f("count(DISTINCT item_id)", Some("amount > 0")),
+                "ts",
+                &aggs()
+            )
+            .unwrap(),
+            "weir_count_distinct(item_id) FILTER (WHERE amount > 0)"
+        );
+        assert_eq!(
+            rewrite("d2", &f("count(distinct a, b)", None), "ts", &aggs()).unwrap(),
+            "count(DISTINCT a, b)"
         );
         let err = rewrite("x", &f("amount + 1", None), "ts", &aggs())
             .unwrap_err()

@@ -160,6 +160,7 @@ impl Lake {
                 unexpected,
                 base,
                 value,
+                ..
             } = m
             {
                 columns.extend([unexpected, base, value].into_iter().flatten().cloned());
@@ -176,11 +177,24 @@ impl Lake {
             let what = format!("expectation `{name}`");
             let (unexpected, base) = match m {
                 Measure::Aggregate {
-                    unexpected, base, ..
-                } => (
-                    unexpected.as_ref().and_then(|_| row.u64(&format!("u{i}"))),
-                    base.as_ref().and_then(|_| row.u64(&format!("b{i}"))),
-                ),
+                    unexpected,
+                    base,
+                    exact,
+                    ..
+                } => {
+                    let mut unexpected =
+                        unexpected.as_ref().and_then(|_| row.u64(&format!("u{i}")));
+                    if let Some(exact) = exact
+                        && unexpected.is_some_and(|u| u > 0)
+                    {
+                        let own = run(&ctx, &format!("{with_t}{exact}"), &what).await?;
+                        unexpected = OneRow::new(&own).u64("u");
+                    }
+                    (
+                        unexpected,
+                        base.as_ref().and_then(|_| row.u64(&format!("b{i}"))),
+                    )
+                }
                 Measure::Own { sql } => {
                     let own = run(&ctx, &format!("{with_t}{sql}"), &what).await?;
                     let r = OneRow::new(&own);
