@@ -76,6 +76,12 @@ impl DistinctSet {
         if present {
             return;
         }
+        self.store(hash, group, value);
+        self.counts[group] += 1;
+    }
+
+    /// Copies `value` into the arena and enters it in the table, known absent.
+    fn store(&mut self, hash: u64, group: usize, value: &[u8]) {
         let start = self.arena.len();
         self.arena.extend_from_slice(value);
         self.seen.insert_unique(
@@ -88,7 +94,6 @@ impl DistinctSet {
             },
             |s| s.hash,
         );
-        self.counts[group] += 1;
     }
 
     /// Keeps only the groups from `n` on, renumbered from 0 (after the first `n` were emitted).
@@ -98,19 +103,7 @@ impl DistinctSet {
         for s in old.into_iter().filter(|s| s.group >= n) {
             let group = s.group - n;
             let value = &old_arena[s.start..s.start + s.len];
-            let hash = STATE.hash_one((group, value));
-            let start = self.arena.len();
-            self.arena.extend_from_slice(value);
-            self.seen.insert_unique(
-                hash,
-                Seen {
-                    hash,
-                    group,
-                    start,
-                    len: s.len,
-                },
-                |s| s.hash,
-            );
+            self.store(STATE.hash_one((group, value)), group, value);
         }
     }
 
