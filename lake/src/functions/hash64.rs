@@ -18,7 +18,7 @@ use datafusion::logical_expr::{
 pub(crate) const HASH64: &str = "weir_hash64";
 
 /// A fixed seed: the same value hashes the same in every partition and every run.
-const STATE: RandomState = RandomState::with_seed(0x5745_4952);
+pub(crate) const STATE: RandomState = RandomState::with_seed(0x5745_4952);
 
 #[derive(Debug, PartialEq, Eq, Hash)]
 pub(crate) struct Hash64 {

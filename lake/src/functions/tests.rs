@@ -122,3 +122,36 @@ async fn hash64_is_null_for_null_and_equal_for_equal_values() {
     let distinct_hashes: std::collections::HashSet<u64> = seen.values().copied().collect();
     assert_eq!(distinct_hashes.len(), seen.len());
 }
+
+#[tokio::test]
+async fn distinct_hashes_counts_as_count_distinct_over_partitions() {
+    let ctx = session();
+    for (ours, theirs) in [
+        ("weir_distinct_hashes(s)", "count(DISTINCT s)"),
+        ("weir_distinct_hashes(n)", "count(DISTINCT n)"),
+        (
+            "weir_distinct_hashes(s) FILTER (WHERE n > 8)",
+            "count(DISTINCT s) FILTER (WHERE n > 8)",
+        ),
+        (
+            "weir_distinct_hashes(s) FILTER (WHERE n > 100)",
+            "count(DISTINCT s) FILTER (WHERE n > 100)",
+        ),
+    ] {
+        let whole = format!(
+            "SELECT {ours} AS a, {theirs} AS b, count(DISTINCT weir_hash64(s)) AS c FROM t"
+        );
+        let cols = int_columns(&ctx, &whole).await;
+        assert_eq!(cols[0], cols[1], "{whole}");
+        let grouped = format!("SELECT g, {ours} AS a, {theirs} AS b FROM t GROUP BY g ORDER BY g");
+        let cols = int_columns(&ctx, &grouped).await;
+        assert_eq!(cols[1], cols[2], "{grouped}");
+    }
+    // A value repeated across partitions counts once; no rows at all count 0.
+    let cols = int_columns(
+        &ctx,
+        "SELECT weir_distinct_hashes(g) AS a, weir_distinct_hashes(s) FILTER (WHERE g > 5) AS b FROM t",
+    )
+    .await;
+    assert_eq!(cols, vec![vec![3], vec![0]]);
+}

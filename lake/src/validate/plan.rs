@@ -3,7 +3,7 @@
 
 use weir_core::dag::task_types::{Bounds, Check};
 
-use crate::functions::HASH64;
+use crate::functions::DISTINCT_HASHES;
 use crate::session::{ident, string_lit};
 
 /// What an expectation needs from the data.
@@ -24,6 +24,8 @@ pub enum Measure {
     Own { sql: String },
     /// Decided from the schema alone (column_type).
     Schema,
+    /// Known without reading the data (`not_null` from the files' statistics).
+    Known { unexpected: u64, base: u64 },
 }
 
 /// The SQL pieces of expectation `i`. `t` is the checked relation.
@@ -44,14 +46,13 @@ pub fn measure(i: usize, check: &Check, referenced: &dyn Fn(&str) -> String) -> 
             None,
         ),
         Check::Unique { columns } if columns.len() == 1 => {
-            // Distinct hashes, not values: eight bytes a row instead of every value kept, in
-            // the one pass. Equal values hash equal, so 0 is exact; a hash shared by two values
-            // makes it too high, hence the exact count by GROUP BY when it is not 0.
+            // Distinct hashes (`weir_hash64`'s), not values: eight bytes a row instead of every
+            // value kept, sorted per partition and merged, in the one pass. Equal values hash
+            // equal, so 0 is exact; a hash shared by two values makes it too high, hence the
+            // exact count by GROUP BY when it is not 0.
             let c = ident(&columns[0]);
             Measure::Aggregate {
-                unexpected: Some(format!(
-                    "count({c}) - count(DISTINCT {HASH64}({c})) AS u{i}"
-                )),
+                unexpected: Some(format!("count({c}) - {DISTINCT_HASHES}({c}) AS u{i}")),
                 base: Some(format!("count({c}) AS b{i}")),
                 value: None,
                 exact: Some(format!(
