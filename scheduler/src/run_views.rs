@@ -11,11 +11,17 @@ use weir_core::dag::Dag;
 use weir_core::state::{RunState, TaskState};
 use weir_store::{RunRecord, Store, TaskInstanceRecord, TaskStateChange};
 
-/// Finish times come from the workers' clocks: read back this far to cover skew between
-/// machines (NTP keeps it to milliseconds) and reports that commit while a read is under way.
-/// Every row finished within the margin is read again on each look, so it stays short; the
-/// periodic full read repairs anything a larger skew would hide.
+/// Finish times come from the workers' clocks: a catch-up read goes back this far to cover skew
+/// between machines (NTP keeps it to milliseconds) and reports that commit while a read is under
+/// way. The periodic full read repairs anything a larger skew would hide.
 const CLOCK_MARGIN: TimeDelta = TimeDelta::seconds(1);
+/// Between catch-ups, a look reads only what finished since shortly before the last look: every
+/// row in the window is read again at each look, and a scheduler looks at every finished batch,
+/// so reading the whole second each time sent each finished row to the scheduler some fifty
+/// times in a fast fan-out. A report that commits later than this after its finish time is
+/// seen at the next catch-up instead.
+const RECENT_MARGIN: TimeDelta = TimeDelta::milliseconds(25);
+const CATCH_UP_EVERY: Duration = Duration::from_millis(500);
 /// A full re-read now and then repairs anything a delta cannot see (a clear, a hand-back).
 const FULL_RELOAD_EVERY: Duration = Duration::from_secs(30);
 
@@ -82,8 +88,12 @@ struct RunView {
     position: HashMap<i64, usize>,
     /// Built on first use; dropped when task instances are added to the view.
     plan: Option<Plan>,
-    /// Finishes at or after this are read on the next look.
+    /// Every finish before this has been read (given the clock margin): the next catch-up
+    /// reads from here.
     synced_at: DateTime<Utc>,
+    /// When the last look's read began, and when the last catch-up was.
+    last_read: DateTime<Utc>,
+    caught_up: Instant,
     /// The run's state when the view was last in step: a change (a clear sends a run back to
     /// queued) means the task instances may have moved in ways a delta does not show.
     run_state: RunState,
@@ -109,9 +119,13 @@ impl RunViews {
         };
         if fresh {
             let view = self.views.get_mut(&run.id).expect("checked");
-            let changed = store
-                .task_instances_finished_since(run.id, view.synced_at)
-                .await?;
+            let catch_up = view.caught_up.elapsed() >= CATCH_UP_EVERY;
+            let since = if catch_up {
+                view.synced_at
+            } else {
+                view.synced_at.max(view.last_read - RECENT_MARGIN)
+            };
+            let changed = store.task_instances_finished_since(run.id, since).await?;
             for ti in changed {
                 match view.position.get(&ti.id) {
                     Some(&i) => view.tis[i] = ti,
@@ -122,7 +136,11 @@ impl RunViews {
                     }
                 }
             }
-            view.synced_at = read_started - CLOCK_MARGIN;
+            view.last_read = read_started;
+            if catch_up {
+                view.synced_at = read_started - CLOCK_MARGIN;
+                view.caught_up = Instant::now();
+            }
         } else {
             let tis = store.task_instances(run.id).await?;
             let position = tis.iter().enumerate().map(|(i, t)| (t.id, i)).collect();
@@ -133,6 +151,8 @@ impl RunViews {
                     position,
                     plan: None,
                     synced_at: read_started - CLOCK_MARGIN,
+                    last_read: read_started,
+                    caught_up: Instant::now(),
                     run_state: run.state,
                     loaded_at: Instant::now(),
                 },
