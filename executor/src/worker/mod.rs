@@ -48,9 +48,63 @@ pub struct WorkerOptions {
     pub weir_bin: Option<PathBuf>,
 }
 
+/// An attempt whose lease this worker holds: executing, or executed with its report queued.
 struct Running {
     token: i64,
     cancel: CancellationToken,
+    executing: bool,
+}
+
+/// The attempts this worker holds, and how many of them are still executing. Capacity counts
+/// executing attempts only; attempts whose reports are being written may add as many again,
+/// so that a store that is slow to commit slows the claims down instead of piling them up.
+#[derive(Default)]
+struct Held {
+    attempts: HashMap<i64, Running>,
+    executing: usize,
+}
+
+impl Held {
+    fn start(&mut self, ti: i64, token: i64, cancel: CancellationToken) {
+        let running = Running {
+            token,
+            cancel,
+            executing: true,
+        };
+        if let Some(old) = self.attempts.insert(ti, running)
+            && old.executing
+        {
+            self.executing -= 1;
+        }
+        self.executing += 1;
+    }
+
+    /// The attempt's report is queued: its slot is free, its lease still held. The token tells
+    /// a late message from an earlier attempt of the same task instance.
+    fn executed(&mut self, (ti, token): (i64, i64)) {
+        if let Some(r) = self.attempts.get_mut(&ti)
+            && r.executing
+            && r.token == token
+        {
+            r.executing = false;
+            self.executing -= 1;
+        }
+    }
+
+    /// The attempt has ended: reported, handed back or its lease lost.
+    fn ended(&mut self, ti: i64) {
+        if let Some(r) = self.attempts.remove(&ti)
+            && r.executing
+        {
+            self.executing -= 1;
+        }
+    }
+
+    fn free_slots(&self, capacity: usize) -> usize {
+        capacity
+            .saturating_sub(self.executing)
+            .min((2 * capacity).saturating_sub(self.attempts.len()))
+    }
 }
 
 pub struct Worker {
@@ -79,19 +133,20 @@ impl Worker {
     pub async fn run(mut self, shutdown: CancellationToken) -> anyhow::Result<()> {
         let mut wakeups = self.store.subscribe();
         let mut attempts: JoinSet<(i64, AttemptEnd)> = JoinSet::new();
-        let mut running: HashMap<i64, Running> = HashMap::new();
+        let mut held = Held::default();
         let stop_attempts = CancellationToken::new();
         let mut last_heartbeat: Option<Instant> = None;
         let mut backoff = Duration::from_millis(100);
-        let reports = reports::Reports::start(self.store.clone(), self.options.lease);
+        let (reports, mut executed) =
+            reports::Reports::start(self.store.clone(), self.options.lease);
         tracing::info!(worker.id = %self.options.worker_id, queues = ?self.options.queues, capacity = self.options.capacity, "worker started");
         while !shutdown.is_cancelled() {
             if last_heartbeat.is_none_or(|t| t.elapsed() >= self.options.heartbeat_interval) {
-                self.heartbeat(&running, "running").await;
+                self.heartbeat(&held.attempts, "running").await;
                 last_heartbeat = Some(Instant::now());
             }
             wakeups.drain();
-            let free = self.options.capacity.saturating_sub(running.len());
+            let free = held.free_slots(self.options.capacity);
             let mut claimed_any = false;
             if free > 0 {
                 match self.claim(free).await {
@@ -100,13 +155,7 @@ impl Worker {
                         claimed_any = !claimed.is_empty();
                         for (task, dag) in claimed {
                             let cancel = stop_attempts.child_token();
-                            running.insert(
-                                task.ti_id,
-                                Running {
-                                    token: task.lease_token,
-                                    cancel: cancel.clone(),
-                                },
-                            );
+                            held.start(task.ti_id, task.lease_token, cancel.clone());
                             let (store, reports, options, ti) = (
                                 self.store.clone(),
                                 reports.clone(),
@@ -133,7 +182,7 @@ impl Worker {
                     }
                 }
             }
-            if claimed_any && running.len() < self.options.capacity {
+            if claimed_any && held.free_slots(self.options.capacity) > 0 {
                 continue;
             }
             let until_heartbeat = self
@@ -142,13 +191,20 @@ impl Worker {
                 .saturating_sub(last_heartbeat.map_or(Duration::ZERO, |t| t.elapsed()));
             tokio::select! {
                 _ = shutdown.cancelled() => break,
-                Some(done) = attempts.join_next(), if !attempts.is_empty() => {
-                    // Collect every attempt that is already done too, so that the next claim
+                Some(attempt) = executed.recv() => {
+                    // Take every attempt that is done executing too, so that the next claim
                     // asks for all the free slots at once instead of one statement per task.
+                    held.executed(attempt);
+                    tokio::task::yield_now().await;
+                    while let Ok(attempt) = executed.try_recv() {
+                        held.executed(attempt);
+                    }
+                }
+                Some(done) = attempts.join_next(), if !attempts.is_empty() => {
                     let mut done = Some(done);
                     while let Some(result) = done {
                         if let Ok((ti, end)) = result {
-                            running.remove(&ti);
+                            held.ended(ti);
                             if let AttemptEnd::Unreported(e) = end {
                                 tracing::warn!(ti, error = %e, "could not report an attempt; its lease will expire");
                             }
@@ -159,7 +215,8 @@ impl Worker {
                 _ = wakeups.wait(self.options.poll_interval.min(until_heartbeat.max(Duration::from_millis(10)))) => {}
             }
         }
-        self.drain(attempts, running, stop_attempts).await;
+        drop(executed);
+        self.drain(attempts, held.attempts, stop_attempts).await;
         Ok(())
     }
 
