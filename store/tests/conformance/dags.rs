@@ -4,6 +4,7 @@ use weir_core::dag::Dag;
 use weir_core::dag::parse_str;
 use weir_store::{
     DagSchedule, DagSyncBatch, DagToSync, DataInterval, ScheduledProgress, Store, StoreError,
+    VersionCache,
 };
 
 use crate::common::*;
@@ -436,5 +437,36 @@ pub async fn dag_schedules_are_what_the_dag_rows_say(store: Arc<dyn Store>) {
             },
         ],
         "by id, paused and inactive DAGs included"
+    );
+}
+
+pub async fn the_version_cache_keeps_the_most_recently_used_versions(store: Arc<dyn Store>) {
+    let mut ids = Vec::new();
+    for (i, description) in ["one", "two", "three"].into_iter().enumerate() {
+        let (dag, source) = dag("cached", description);
+        let synced = store.sync_dag(&dag, &source, None, false).await.unwrap();
+        assert_eq!(synced.version, i as i32 + 1);
+        ids.push(synced.version_id);
+    }
+    let mut cache = VersionCache::with_capacity(2);
+    let first = cache.get(store.as_ref(), ids[0]).await.unwrap();
+    assert_eq!(first.description.as_deref(), Some("one"));
+    cache.get(store.as_ref(), ids[1]).await.unwrap();
+    // The first is used again, so the second is the least recently used when the third comes.
+    cache.get(store.as_ref(), ids[0]).await.unwrap();
+    let third = cache.get(store.as_ref(), ids[2]).await.unwrap();
+    assert_eq!(third.description.as_deref(), Some("three"));
+    assert_eq!(cache.len(), 2, "never more than its capacity");
+    assert!(cache.contains(ids[0]) && cache.contains(ids[2]));
+    assert!(
+        !cache.contains(ids[1]),
+        "the least recently used is evicted"
+    );
+    // An evicted version is read again, the same as before.
+    let second = cache.get(store.as_ref(), ids[1]).await.unwrap();
+    assert_eq!(second.description.as_deref(), Some("two"));
+    assert!(
+        !cache.contains(ids[0]),
+        "now the first was the least recently used"
     );
 }

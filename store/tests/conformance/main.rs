@@ -49,6 +49,7 @@ conformance! {
     dags::dag_schedules_are_what_the_dag_rows_say,
     dags::concurrent_syncs_of_a_new_dag_store_one_version,
     dags::a_batch_syncs_many_dags_in_order_and_clears_their_import_errors,
+    dags::the_version_cache_keeps_the_most_recently_used_versions,
     runs::create_run_makes_the_run_and_its_task_instances,
     runs::create_run_is_idempotent_per_run_id_and_per_logical_date,
     runs::concurrent_creators_make_one_run,
