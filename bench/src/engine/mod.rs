@@ -41,6 +41,19 @@ pub struct EngineArgs {
     /// Where to write the JSON results [default: bench/out/engine.json in the workspace].
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Only these parts (comma-separated), to look at one figure again; all by default.
+    #[arg(long, value_enum, value_delimiter = ',')]
+    only: Vec<Part>,
+}
+
+/// The parts of the benchmark, for `--only`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum Part {
+    Latency,
+    Noop,
+    Shell,
+    Resync,
+    Idle,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -88,9 +101,20 @@ pub fn run(args: EngineArgs) -> anyhow::Result<()> {
         .out
         .unwrap_or_else(|| crate::workspace_root().join("bench/out/engine.json"));
     let runtime = tokio::runtime::Runtime::new()?;
+    let parts: Vec<Part> = if args.only.is_empty() {
+        vec![
+            Part::Latency,
+            Part::Noop,
+            Part::Shell,
+            Part::Resync,
+            Part::Idle,
+        ]
+    } else {
+        args.only.clone()
+    };
     let mut metrics = Vec::new();
     for backend in &backends {
-        metrics.extend(runtime.block_on(measure_backend(*backend, &sizes))?);
+        metrics.extend(runtime.block_on(measure_backend(*backend, &sizes, &parts))?);
     }
     let parameters = json!({
         "backends": backends.iter().map(|b| name(*b)).collect::<Vec<_>>(),
@@ -105,6 +129,7 @@ pub fn run(args: EngineArgs) -> anyhow::Result<()> {
         "idle_tasks_per_dag": sizes.idle_tasks,
         "idle_window_s": sizes.idle_window.as_secs(),
         "poll_interval_ms": 1000,
+        "parts": parts.iter().map(|p| format!("{p:?}").to_lowercase()).collect::<Vec<_>>(),
     });
     let report = Report::new("engine", parameters, metrics);
     println!();
@@ -121,10 +146,34 @@ fn name(backend: Backend) -> &'static str {
     }
 }
 
-async fn measure_backend(backend: Backend, sizes: &Sizes) -> anyhow::Result<Vec<Metric>> {
+async fn measure_backend(
+    backend: Backend,
+    sizes: &Sizes,
+    parts: &[Part],
+) -> anyhow::Result<Vec<Metric>> {
     let b = name(backend);
     let mut metrics = Vec::new();
+    if parts.contains(&Part::Latency) {
+        metrics.extend(measure_latency(b, backend, sizes).await?);
+    }
+    if parts.contains(&Part::Noop) || parts.contains(&Part::Shell) {
+        metrics.extend(measure_fans(b, backend, sizes, parts).await?);
+    }
+    if parts.contains(&Part::Resync) {
+        metrics.extend(measure_resync(b, backend, sizes).await?);
+    }
+    if parts.contains(&Part::Idle) {
+        metrics.extend(measure_idle(b, backend, sizes).await?);
+    }
+    Ok(metrics)
+}
 
+async fn measure_latency(
+    b: &'static str,
+    backend: Backend,
+    sizes: &Sizes,
+) -> anyhow::Result<Vec<Metric>> {
+    let mut metrics = Vec::new();
     eprintln!(
         "[{b}] latency: {} runs of a chain of {} noop tasks",
         sizes.chain_runs, sizes.chain_tasks
@@ -142,7 +191,16 @@ async fn measure_backend(backend: Backend, sizes: &Sizes) -> anyhow::Result<Vec<
     );
     metrics.push(Metric::info("hop latency max", lat.hops.max(), "ms").on(b));
     metrics.push(Metric::info("hops measured", lat.count as f64, "hops").on(b));
+    Ok(metrics)
+}
 
+async fn measure_fans(
+    b: &'static str,
+    backend: Backend,
+    sizes: &Sizes,
+    parts: &[Part],
+) -> anyhow::Result<Vec<Metric>> {
+    let mut metrics = Vec::new();
     let fans: [(&'static str, bool, usize, usize, f64); 4] = [
         (
             "noop fan-out, 1 worker",
@@ -174,6 +232,9 @@ async fn measure_backend(backend: Backend, sizes: &Sizes) -> anyhow::Result<Vec<
         ),
     ];
     for (label, shell, workers, width, target) in fans {
+        if !parts.contains(if shell { &Part::Shell } else { &Part::Noop }) {
+            continue;
+        }
         eprintln!(
             "[{b}] {label}: 1 -> {width} -> 1, capacity {} each",
             sizes.capacity
@@ -193,7 +254,15 @@ async fn measure_backend(backend: Backend, sizes: &Sizes) -> anyhow::Result<Vec<
         );
         metrics.push(Metric::at_least(label, t.per_second(), "tasks/s", target).on(b));
     }
+    Ok(metrics)
+}
 
+async fn measure_resync(
+    b: &'static str,
+    backend: Backend,
+    sizes: &Sizes,
+) -> anyhow::Result<Vec<Metric>> {
+    let mut metrics = Vec::new();
     eprintln!(
         "[{b}] re-sync: {} DAG files of {} tasks, all changed at once",
         sizes.idle_files, sizes.idle_tasks
@@ -210,7 +279,15 @@ async fn measure_backend(backend: Backend, sizes: &Sizes) -> anyhow::Result<Vec<
         )
         .on(b),
     );
+    Ok(metrics)
+}
 
+async fn measure_idle(
+    b: &'static str,
+    backend: Backend,
+    sizes: &Sizes,
+) -> anyhow::Result<Vec<Metric>> {
+    let mut metrics = Vec::new();
     eprintln!(
         "[{b}] idle: a scheduler process with {} DAGs loaded, {} s window",
         sizes.idle_files,
