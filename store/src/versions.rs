@@ -2,7 +2,7 @@
 //! again only after it has not been used for a while: the cache keeps the most recently used
 //! versions up to its capacity. A scheduler with a thousand DAGs needs a DAG's version only when
 //! its next run comes due, and a long-running process sees a new version at every edit: kept
-//! all, they were most of an idle scheduler's memory and grew without end.
+//! all, the cache grew without end.
 
 use std::collections::HashMap;
 use std::sync::Arc;

@@ -102,13 +102,7 @@ pub fn run(args: EngineArgs) -> anyhow::Result<()> {
         .unwrap_or_else(|| crate::workspace_root().join("bench/out/engine.json"));
     let runtime = tokio::runtime::Runtime::new()?;
     let parts: Vec<Part> = if args.only.is_empty() {
-        vec![
-            Part::Latency,
-            Part::Noop,
-            Part::Shell,
-            Part::Resync,
-            Part::Idle,
-        ]
+        Part::value_variants().to_vec()
     } else {
         args.only.clone()
     };

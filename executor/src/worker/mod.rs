@@ -55,13 +55,12 @@ struct Running {
     executing: bool,
 }
 
-/// The attempts this worker holds, and how many of them are still executing. Capacity counts
-/// executing attempts only; attempts whose reports are being written may add as many again,
-/// so that a store that is slow to commit slows the claims down instead of piling them up.
+/// The attempts this worker holds. Capacity counts executing attempts only; attempts whose
+/// reports are being written may add as many again, so that a store that is slow to commit
+/// slows the claims down instead of piling them up.
 #[derive(Default)]
 struct Held {
     attempts: HashMap<i64, Running>,
-    executing: usize,
 }
 
 impl Held {
@@ -71,38 +70,29 @@ impl Held {
             cancel,
             executing: true,
         };
-        if let Some(old) = self.attempts.insert(ti, running)
-            && old.executing
-        {
-            self.executing -= 1;
-        }
-        self.executing += 1;
+        self.attempts.insert(ti, running);
     }
 
     /// The attempt's report is queued: its slot is free, its lease still held. The token tells
     /// a late message from an earlier attempt of the same task instance.
     fn executed(&mut self, (ti, token): (i64, i64)) {
         if let Some(r) = self.attempts.get_mut(&ti)
-            && r.executing
             && r.token == token
         {
             r.executing = false;
-            self.executing -= 1;
         }
     }
 
     /// The attempt has ended: reported, handed back or its lease lost.
     fn ended(&mut self, ti: i64) {
-        if let Some(r) = self.attempts.remove(&ti)
-            && r.executing
-        {
-            self.executing -= 1;
-        }
+        self.attempts.remove(&ti);
     }
 
+    /// Counted, not kept: at most twice the capacity attempts are held.
     fn free_slots(&self, capacity: usize) -> usize {
+        let executing = self.attempts.values().filter(|r| r.executing).count();
         capacity
-            .saturating_sub(self.executing)
+            .saturating_sub(executing)
             .min((2 * capacity).saturating_sub(self.attempts.len()))
     }
 }
