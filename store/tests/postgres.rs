@@ -240,6 +240,7 @@ async fn statements_that_change_no_state_wake_nobody() {
         return;
     };
     bounded(async {
+        let mut wakeups = store.subscribe();
         let (_, tis) = run_with(
             &(store.clone() as Arc<dyn Store>),
             "quiet",
@@ -247,8 +248,19 @@ async fn statements_that_change_no_state_wake_nobody() {
             &many_tasks(1, 1),
         )
         .await;
-        let mut wakeups = store.subscribe();
-        wakeups.drain();
+        // The run's own inserts notify once for the run and once for its task instances, and
+        // the LISTEN connection may deliver them after create_run returns: wait for both, so
+        // that what follows sees only what the statements below send.
+        let mut setup_events = std::collections::HashSet::new();
+        while setup_events.len() < 2 {
+            let event = tokio::time::timeout(WAIT, wakeups.recv()).await.unwrap();
+            match event {
+                Some(e @ (StoreEvent::DagRuns | StoreEvent::TaskInstances)) => {
+                    setup_events.insert(e);
+                }
+                other => panic!("unexpected wake-up while creating the run: {other:?}"),
+            }
+        }
         let mut raw = PgConnection::connect(&db.url).await.unwrap();
         // A marker write that does wake, sent after the quiet statements: if any of them had
         // notified, its event would arrive first.
