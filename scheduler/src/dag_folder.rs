@@ -10,6 +10,10 @@ use anyhow::Context;
 use weir_core::dag::{duplicate_dag_id, list_dag_files, parse_files};
 use weir_store::{DagSyncBatch, DagToSync, Store};
 
+/// How many changed files are parsed and stored together: the store commits a hundred DAGs at
+/// a time anyway.
+const SYNC_CHUNK: usize = 100;
+
 /// What a file looked like when it was last parsed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Stamp {
@@ -111,6 +115,9 @@ impl DagFolder {
         Ok(report)
     }
 
+    /// Parses and stores the changed files `SYNC_CHUNK` at a time: a folder of thousands of
+    /// DAGs never has all of them parsed in memory at once (the scheduler's resident memory
+    /// would keep that peak for good: the allocator does not hand it back).
     async fn sync_changed(
         &mut self,
         store: &dyn Store,
@@ -118,15 +125,29 @@ impl DagFolder {
         paused_on_create: bool,
         report: &mut ScanReport,
     ) -> anyhow::Result<()> {
+        if changed.is_empty() {
+            return Ok(());
+        }
+        let commit = git_head(&self.root).await;
+        for chunk in changed.chunks(SYNC_CHUNK) {
+            self.sync_chunk(store, chunk, commit.as_deref(), paused_on_create, report)
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn sync_chunk(
+        &mut self,
+        store: &dyn Store,
+        changed: &[PathBuf],
+        commit: Option<&str>,
+        paused_on_create: bool,
+        report: &mut ScanReport,
+    ) -> anyhow::Result<()> {
         let root = self.root.clone();
         let paths = changed.to_vec();
         let parsed = tokio::task::spawn_blocking(move || parse_files(&root, &paths)).await?;
-        report.parsed = parsed.len();
-        let commit = if parsed.is_empty() {
-            None
-        } else {
-            git_head(&self.root).await
-        };
+        report.parsed += parsed.len();
         // Settle which file owns which DAG first (the first file loaded keeps a DAG id), then
         // record every DAG that loads in one batch: one read and a commit per hundred DAGs.
         let mut owners = self.owners();
@@ -168,7 +189,7 @@ impl DagFolder {
             .collect();
         let batch = DagSyncBatch {
             dags: &dags,
-            git_commit: commit.as_deref(),
+            git_commit: commit,
             paused_on_create,
         };
         let synced = store.sync_dags(&batch).await?;
