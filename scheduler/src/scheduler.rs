@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use tokio_util::sync::CancellationToken;
-use weir_store::Store;
+use weir_store::{Store, StoreEvent};
 
 use crate::dag_folder::{DagFolder, ScanReport};
 use crate::options::SchedulerOptions;
@@ -173,7 +173,7 @@ impl Scheduler {
             }
             tokio::select! {
                 _ = cancel.cancelled() => break,
-                woke = wakeups.wait(self.options.poll_interval) => {
+                woke = wakeups.wait_for(self.options.poll_interval, StoreEvent::concerns_schedulers) => {
                     if woke.is_some() {
                         settle(&mut wakeups).await;
                     }
@@ -199,9 +199,12 @@ async fn settle(wakeups: &mut weir_store::Wakeups) {
         if left.is_zero() {
             return;
         }
-        match tokio::time::timeout(SETTLE_QUIET.min(left), wakeups.recv()).await {
-            Ok(Some(_)) => continue,
-            _ => return,
+        match wakeups
+            .wait_for(SETTLE_QUIET.min(left), StoreEvent::concerns_schedulers)
+            .await
+        {
+            Some(_) => continue,
+            None => return,
         }
     }
 }

@@ -22,12 +22,20 @@
 use std::time::Duration;
 
 use tokio::sync::broadcast;
+use weir_core::state::TaskState;
 
-/// What changed.
+/// What changed. Task instance changes come in three kinds because each wakes someone else:
+/// a claim (queued to running) needs no scheduler and no other worker, and a task that became
+/// queued needs no scheduler; waking them anyway costs a query each, per claim, per worker.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum StoreEvent {
-    /// Task instances were inserted or changed state.
+    /// Task instances were inserted or reached a state other than queued and running (they
+    /// finished, failed, await a retry, were cleared): what schedulers act on.
     TaskInstances,
+    /// Task instances became queued: what workers claim.
+    TasksQueued,
+    /// Task instances were claimed (queued to running): only watchers, like the dashboard, care.
+    TasksClaimed,
     /// Runs were inserted or changed state, or a backfill was created or changed state.
     DagRuns,
     /// Events may have been missed (the LISTEN connection was re-established, or this receiver
@@ -36,14 +44,48 @@ pub enum StoreEvent {
 }
 
 impl StoreEvent {
+    /// Whether a scheduler may have work after this: tasks that finished or were cleared, runs
+    /// and backfills. Tasks that became queued or were claimed need nothing from it.
+    pub fn concerns_schedulers(self) -> bool {
+        matches!(
+            self,
+            StoreEvent::TaskInstances | StoreEvent::DagRuns | StoreEvent::Resync
+        )
+    }
+
     /// The event for a PostgreSQL notification's payload (the trigger's table name).
     pub(crate) fn from_payload(payload: &str) -> Self {
         match payload {
             "task_instances" => StoreEvent::TaskInstances,
+            "task_instances_queued" => StoreEvent::TasksQueued,
+            "task_instances_claimed" => StoreEvent::TasksClaimed,
             "dag_runs" | "backfills" => StoreEvent::DagRuns,
             _ => StoreEvent::Resync,
         }
     }
+}
+
+/// The events a change of task instances to these states sends (what a scheduler, a worker and
+/// a watcher each need to hear of); SQLite's writes use it, PostgreSQL's trigger does the same.
+pub(crate) fn task_state_events(
+    changes: impl IntoIterator<Item = (TaskState, TaskState)>,
+) -> Vec<StoreEvent> {
+    let (mut queued, mut claimed, mut other) = (false, false, false);
+    for (from, to) in changes {
+        match (from, to) {
+            (_, TaskState::Queued) => queued = true,
+            (TaskState::Queued, TaskState::Running) => claimed = true,
+            _ => other = true,
+        }
+    }
+    [
+        (queued, StoreEvent::TasksQueued),
+        (claimed, StoreEvent::TasksClaimed),
+        (other, StoreEvent::TaskInstances),
+    ]
+    .into_iter()
+    .filter_map(|(sent, event)| sent.then_some(event))
+    .collect()
 }
 
 /// How many events a slow receiver may fall behind before it gets one `Resync` instead.
@@ -97,6 +139,25 @@ impl Wakeups {
             .await
             .ok()
             .flatten()
+    }
+
+    /// The next event that `wanted` accepts (or a `Resync`), or `None` after `timeout`: the
+    /// others are dropped on the way, so that they cost the receiver nothing.
+    pub async fn wait_for(
+        &mut self,
+        timeout: Duration,
+        wanted: impl Fn(StoreEvent) -> bool,
+    ) -> Option<StoreEvent> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let event = tokio::time::timeout_at(deadline, self.recv())
+                .await
+                .ok()
+                .flatten()?;
+            if event == StoreEvent::Resync || wanted(event) {
+                return Some(event);
+            }
+        }
     }
 
     /// An event already received, without waiting: to drain a burst into one look.

@@ -176,7 +176,7 @@ async fn a_write_from_another_connection_wakes_the_listener() {
             .execute(&mut raw)
             .await
             .unwrap();
-        expect_exactly(&mut wakeups, StoreEvent::TaskInstances).await;
+        expect_exactly(&mut wakeups, StoreEvent::TasksQueued).await;
         raw.close().await.unwrap();
     })
     .await;
@@ -276,9 +276,70 @@ async fn statements_that_change_no_state_wake_nobody() {
             .await
             .unwrap();
         let first = tokio::time::timeout(WAIT, wakeups.recv()).await.unwrap();
-        assert_eq!(first, Some(StoreEvent::TaskInstances));
+        assert_eq!(first, Some(StoreEvent::TasksQueued));
         assert_eq!(wakeups.try_recv(), None, "one state change, one wake-up");
         raw.close().await.unwrap();
+    })
+    .await;
+    drop(store);
+    drop(db);
+}
+
+/// The triggers that compare a statement's old and new rows run with nested loops off:
+/// PL/pgSQL keeps the plan of a function's first call, and a nested loop kept from a one-row
+/// statement made a 10,000-row statement quadratic (see migration 0013). One statement that
+/// queues some task instances and finishes others sends both kinds, once each.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn state_triggers_join_without_nested_loops_and_send_each_kind_once() {
+    let Some((db, store)) = setup().await else {
+        return;
+    };
+    bounded(async {
+        let settings: Vec<(String, Option<Vec<String>>)> = sqlx::query_as(
+            "SELECT proname::text, proconfig FROM pg_proc
+             WHERE proname IN ('weir_notify_task_states_changed', 'weir_notify_state_changed')
+             ORDER BY proname",
+        )
+        .fetch_all(store.pool())
+        .await
+        .unwrap();
+        assert_eq!(settings.len(), 2, "{settings:?}");
+        for (name, config) in &settings {
+            assert_eq!(
+                config.as_deref(),
+                Some(&["enable_nestloop=off".to_string()][..]),
+                "{name}"
+            );
+        }
+
+        let dyn_store: Arc<dyn Store> = store.clone();
+        let mut wakeups = store.subscribe();
+        let (_, tis) = run_with(&dyn_store, "mixed", 0, &many_tasks(4, 1)).await;
+        // Everything the run's creation sent has arrived once its last one has.
+        expect_exactly(&mut wakeups, StoreEvent::TaskInstances).await;
+        wakeups.drain();
+        sqlx::query(
+            "UPDATE task_instances
+             SET state = CASE WHEN id = ANY ($1) THEN 'queued' ELSE 'success' END
+             WHERE run_pk = $2",
+        )
+        .bind(vec![tis[0].id, tis[1].id])
+        .bind(tis[0].run_pk)
+        .execute(store.pool())
+        .await
+        .unwrap();
+        let mut seen = Vec::new();
+        while seen.len() < 2 {
+            let event = tokio::time::timeout(WAIT, wakeups.recv()).await.unwrap();
+            seen.push(event.expect("the store is open"));
+        }
+        seen.sort_by_key(|e| format!("{e:?}"));
+        assert_eq!(
+            seen,
+            [StoreEvent::TaskInstances, StoreEvent::TasksQueued],
+            "one statement, one wake-up of each kind it caused"
+        );
+        assert_eq!(wakeups.try_recv(), None);
     })
     .await;
     drop(store);

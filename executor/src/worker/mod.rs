@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 use weir_core::dag::Dag;
-use weir_store::{ClaimRequest, ClaimedTask, Store, VersionCache, WorkerInfo};
+use weir_store::{ClaimRequest, ClaimedTask, Store, StoreEvent, VersionCache, WorkerInfo};
 
 pub use attempt::AttemptEnd;
 
@@ -127,6 +127,9 @@ impl Worker {
         let stop_attempts = CancellationToken::new();
         let mut last_heartbeat: Option<Instant> = None;
         let mut backoff = Duration::from_millis(100);
+        // Whether the last claim found fewer tasks than it asked for: then a task finishing
+        // elsewhere may free a pool slot that a queued task waits for, and is worth a look.
+        let mut came_up_short = true;
         let (reports, mut executed) =
             reports::Reports::start(self.store.clone(), self.options.lease);
         tracing::info!(worker.id = %self.options.worker_id, queues = ?self.options.queues, capacity = self.options.capacity, "worker started");
@@ -143,6 +146,7 @@ impl Worker {
                     Ok(claimed) => {
                         backoff = Duration::from_millis(100);
                         claimed_any = !claimed.is_empty();
+                        came_up_short = claimed.len() < free;
                         for (task, dag) in claimed {
                             let cancel = stop_attempts.child_token();
                             held.start(task.ti_id, task.lease_token, cancel.clone());
@@ -202,7 +206,11 @@ impl Worker {
                         done = attempts.try_join_next();
                     }
                 }
-                _ = wakeups.wait(self.options.poll_interval.min(until_heartbeat.max(Duration::from_millis(10)))) => {}
+                _ = wakeups.wait_for(
+                    self.options.poll_interval.min(until_heartbeat.max(Duration::from_millis(10))),
+                    |event| event == StoreEvent::TasksQueued
+                        || (came_up_short && event == StoreEvent::TaskInstances),
+                ) => {}
             }
         }
         drop(executed);

@@ -112,7 +112,9 @@ async fn check(api: &Api) {
     loop {
         match wakeups.recv().await {
             Some(StoreEvent::DagRuns | StoreEvent::Resync) => break,
-            Some(StoreEvent::TaskInstances) => {}
+            Some(
+                StoreEvent::TaskInstances | StoreEvent::TasksQueued | StoreEvent::TasksClaimed,
+            ) => {}
             None => panic!("the store closed"),
         }
     }

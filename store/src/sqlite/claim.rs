@@ -39,6 +39,6 @@ pub(super) async fn claim(db: &SqliteStore, request: &ClaimRequest) -> Result<Ve
         .fetch_all(&mut *tx)
         .await?;
     tx.commit().await?;
-    db.wake(StoreEvent::TaskInstances);
+    db.wake(StoreEvent::TasksClaimed);
     Ok(rows.into_iter().map(ClaimedTask::from).collect())
 }

@@ -164,7 +164,7 @@ pub(super) async fn hand_back(
     }
     end_attempts(&mut tx, &rows, &now).await?;
     tx.commit().await?;
-    db.wake(StoreEvent::TaskInstances);
+    db.wake(StoreEvent::TasksQueued);
     Ok(())
 }
 

@@ -9,7 +9,7 @@ use weir_core::state::TaskState;
 use super::{SqliteStore, json_list, ts};
 use crate::clock;
 use crate::error::Result;
-use crate::events::StoreEvent;
+use crate::events::{StoreEvent, task_state_events};
 use crate::model::{TaskInstanceRecord, TaskStateChange};
 use crate::rows::{TaskInstanceRow, convert};
 use crate::rules;
@@ -93,8 +93,8 @@ pub(super) async fn update_states(db: &SqliteStore, changes: &[TaskStateChange])
         }
     }
     tx.commit().await?;
-    if !applied.is_empty() {
-        db.wake(StoreEvent::TaskInstances);
+    for event in task_state_events(applied.iter().map(|id| (by_id[id].from, by_id[id].to))) {
+        db.wake(event);
     }
     Ok(applied.len() as u64)
 }

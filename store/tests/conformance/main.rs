@@ -78,6 +78,7 @@ conformance! {
     leases::logs_are_kept_per_attempt_and_readable_after,
     leases::a_batch_of_reports_applies_each_under_its_own_lease,
     wakeups::writes_wake_subscribers,
+    wakeups::each_task_change_sends_its_own_kind,
     wakeups::a_wakeup_between_query_and_wait_is_not_missed,
     backfills::backfills_are_created_read_listed_and_found_running,
     backfills::invalid_backfills_are_refused_and_nothing_is_written,
