@@ -3,20 +3,24 @@
 
 use std::sync::Arc;
 
-use datafusion::arrow::array::{Array, AsArray, Int64Array, StringArray};
-use datafusion::arrow::datatypes::{DataType, Field, Int64Type, Schema, UInt64Type};
+use datafusion::arrow::array::{
+    Array, AsArray, Int64Array, StringArray, TimestampMicrosecondArray,
+};
+use datafusion::arrow::datatypes::{DataType, Field, Int64Type, Schema, TimeUnit, UInt64Type};
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::catalog::MemTable;
 use datafusion::prelude::SessionContext;
 
 use crate::session::new_session;
 
-/// `t(g, s, n)`: 3 groups, strings and integers with repeats and nulls, in 4 partitions.
+/// `t(g, s, n, ts)`: 3 groups, strings and integers with repeats and nulls, in 4 partitions;
+/// `ts` is unique but null on one row of each group.
 fn session() -> SessionContext {
     let schema = Arc::new(Schema::new(vec![
         Field::new("g", DataType::Int64, false),
         Field::new("s", DataType::Utf8, true),
         Field::new("n", DataType::Int64, true),
+        Field::new("ts", ts_type(), true),
     ]));
     let mut partitions = Vec::new();
     for p in 0..4i64 {
@@ -28,12 +32,17 @@ fn session() -> SessionContext {
         let n: Vec<Option<i64>> = (0..rows)
             .map(|i| (i % 5 != 0).then_some((i + p) % 17))
             .collect();
+        // A permutation of 0..2000 (2003 is prime): every time differs.
+        let ts: Vec<Option<i64>> = (0..rows)
+            .map(|i| (p > 0 || i >= 3).then_some((p * rows + i) * 7919 % 2003))
+            .collect();
         let batch = RecordBatch::try_new(
             schema.clone(),
             vec![
                 Arc::new(Int64Array::from(g)),
                 Arc::new(StringArray::from(s)),
                 Arc::new(Int64Array::from(n)),
+                Arc::new(TimestampMicrosecondArray::from(ts).with_timezone("UTC")),
             ],
         )
         .unwrap();
@@ -46,6 +55,37 @@ fn session() -> SessionContext {
     )
     .unwrap();
     ctx
+}
+
+fn ts_type() -> DataType {
+    DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into()))
+}
+
+/// Every column of the result as text, nulls as `NULL`.
+async fn text_columns(ctx: &SessionContext, sql: &str) -> Vec<Vec<String>> {
+    let batches = ctx.sql(sql).await.unwrap().collect().await.unwrap();
+    let width = batches[0].num_columns();
+    (0..width)
+        .map(|c| {
+            batches
+                .iter()
+                .flat_map(|b| {
+                    let col =
+                        datafusion::arrow::compute::cast(b.column(c), &DataType::Utf8).unwrap();
+                    let col = col.as_string::<i32>();
+                    (0..col.len())
+                        .map(|i| {
+                            if col.is_null(i) {
+                                "NULL".to_string()
+                            } else {
+                                col.value(i).to_string()
+                            }
+                        })
+                        .collect::<Vec<_>>()
+                })
+                .collect()
+        })
+        .collect()
 }
 
 async fn int_columns(ctx: &SessionContext, sql: &str) -> Vec<Vec<i64>> {
@@ -154,4 +194,51 @@ async fn distinct_hashes_counts_as_count_distinct_over_partitions() {
     )
     .await;
     assert_eq!(cols, vec![vec![3], vec![0]]);
+}
+
+#[tokio::test]
+async fn first_and_last_value_match_datafusion_grouped_and_not() {
+    let ctx = session();
+    for (ours, theirs) in [
+        ("weir_last_value(s, ts)", "last_value(s ORDER BY ts)"),
+        ("weir_last_value(n, ts)", "last_value(n ORDER BY ts)"),
+        ("weir_first_value(s, ts)", "first_value(s ORDER BY ts)"),
+        ("weir_first_value(n, ts)", "first_value(n ORDER BY ts)"),
+        // Without the rows whose time is null (they sort last): the latest timed row.
+        (
+            "weir_last_value(s, ts) FILTER (WHERE ts IS NOT NULL)",
+            "last_value(s ORDER BY ts) FILTER (WHERE ts IS NOT NULL)",
+        ),
+        (
+            "weir_last_value(n, ts) FILTER (WHERE n > 8)",
+            "last_value(n ORDER BY ts) FILTER (WHERE n > 8)",
+        ),
+        // No row passes: null, as theirs.
+        (
+            "weir_first_value(s, ts) FILTER (WHERE n > 100)",
+            "first_value(s ORDER BY ts) FILTER (WHERE n > 100)",
+        ),
+    ] {
+        let grouped = format!("SELECT g, {ours} AS a, {theirs} AS b FROM t GROUP BY g ORDER BY g");
+        let cols = text_columns(&ctx, &grouped).await;
+        assert_eq!(cols[0], ["0", "1", "2"], "{grouped}");
+        assert_eq!(cols[1], cols[2], "{grouped}");
+        let whole = format!("SELECT {ours} AS a, {theirs} AS b FROM t");
+        let cols = text_columns(&ctx, &whole).await;
+        assert_eq!(cols[0], cols[1], "{whole}");
+    }
+    // The null-time rows do win `last` (nulls sort last), and a text order key is refused.
+    let cols = text_columns(
+        &ctx,
+        "SELECT weir_last_value(ts, ts) AS a, weir_first_value(ts, ts) AS b FROM t",
+    )
+    .await;
+    assert_eq!(cols[0], ["NULL"]);
+    assert_ne!(cols[1], ["NULL"]);
+    let err = ctx
+        .sql("SELECT weir_last_value(n, s) FROM t")
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("orders by a timestamp"), "{err}");
 }

@@ -119,17 +119,17 @@ impl Lake {
                     .keys()
                     .map(|k| k.to_lowercase())
                     .collect();
-                let mut exprs = IndexMap::new();
-                for (name, feature) in &task.features {
-                    exprs.insert(
-                        name.clone(),
-                        rewrite(name, feature, &task.timestamp, &aggregates)?,
-                    );
-                }
                 let ts_type = schema
                     .field_with_name(&task.timestamp)
                     .map(|f| f.data_type().clone())
                     .unwrap_or(datafusion::arrow::datatypes::DataType::Null);
+                let mut exprs = IndexMap::new();
+                for (name, feature) in &task.features {
+                    exprs.insert(
+                        name.clone(),
+                        rewrite(name, feature, &task.timestamp, &ts_type, &aggregates)?,
+                    );
+                }
                 let view = ViewSql {
                     source: &format!("{}.{}", ident(source.zone()), ident(source.name())),
                     entity: &task.entity,

@@ -17,8 +17,9 @@ const LIST_VIEWS: &str = include_str!("queries/lake/list_views.sql");
 const UPSERT_ONLINE: &str = include_str!("queries/lake/upsert_online.sql");
 const GET_ONLINE: &str = include_str!("queries/lake/get_online.sql");
 
-/// Online rows per statement, bound as one JSON array.
-const ONLINE_CHUNK: usize = 10_000;
+/// Online rows per statement: five parameters each, well within SQLite's 32,766, and one
+/// statement per thousand rows instead of one per row.
+const ONLINE_ROWS_PER_STATEMENT: usize = 1_000;
 
 pub(super) async fn record_version(db: &SqliteStore, v: &NewDatasetVersion) -> Result<()> {
     sqlx::query(RECORD_VERSION)
@@ -125,21 +126,28 @@ pub(super) async fn upsert_online(
     let now = ts(clock::now());
     let mut tx = db.writer.begin().await?;
     let mut written = 0;
-    for chunk in rows.chunks(ONLINE_CHUNK) {
-        let items: Vec<serde_json::Value> = chunk
-            .iter()
-            .map(|r| serde_json::json!({"k": r.entity_key, "f": r.features, "a": ts(r.as_of)}))
-            .collect();
-        written += sqlx::query(UPSERT_ONLINE)
-            .bind(view)
-            .bind(&now)
-            .bind(serde_json::to_string(&items)?)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
+    for chunk in rows.chunks(ONLINE_ROWS_PER_STATEMENT) {
+        // Full chunks share one prepared statement; a shorter last one is not worth keeping.
+        let sql = upsert_online_sql(chunk.len());
+        let mut query = sqlx::query(&sql).persistent(chunk.len() == ONLINE_ROWS_PER_STATEMENT);
+        for r in chunk {
+            query = query
+                .bind(view)
+                .bind(&r.entity_key)
+                .bind(r.features.to_string())
+                .bind(ts(r.as_of))
+                .bind(now.as_str());
+        }
+        written += query.execute(&mut *tx).await?.rows_affected();
     }
     tx.commit().await?;
     Ok(written)
+}
+
+/// The upsert with `rows` rows of parameters.
+fn upsert_online_sql(rows: usize) -> String {
+    let values = vec!["(?, ?, ?, ?, ?)"; rows].join(", ");
+    UPSERT_ONLINE.replace("{rows}", &values)
 }
 
 pub(super) async fn get_online(

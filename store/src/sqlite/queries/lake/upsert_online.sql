@@ -1,7 +1,9 @@
+-- Upserts online feature rows; a row older than the stored one (by as-of time) changes nothing.
+-- The caller writes one `(?, ?, ?, ?, ?)` per row in place of {rows}: view, entity_key,
+-- features (JSON text), as_of, updated_at. Plain `?`: numbered `?NNN` parameters make SQLite's
+-- parse quadratic in their count.
 INSERT INTO online_features (view, entity_key, features, as_of, updated_at)
-SELECT ?1, json_extract(j.value, '$.k'), json_extract(j.value, '$.f'), json_extract(j.value, '$.a'), ?2
-FROM json_each(?3) AS j
-WHERE true
+VALUES {rows}
 ON CONFLICT (view, entity_key) DO UPDATE SET
     features = excluded.features,
     as_of = excluded.as_of,
