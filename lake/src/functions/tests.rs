@@ -88,6 +88,17 @@ async fn text_columns(ctx: &SessionContext, sql: &str) -> Vec<Vec<String>> {
         .collect()
 }
 
+/// `ours` and `theirs` give the same per group of `t` and over the whole table.
+async fn assert_same_as_datafusion(ctx: &SessionContext, ours: &str, theirs: &str) {
+    let grouped = format!("SELECT g, {ours} AS a, {theirs} AS b FROM t GROUP BY g ORDER BY g");
+    let cols = text_columns(ctx, &grouped).await;
+    assert_eq!(cols[0], ["0", "1", "2"], "{grouped}");
+    assert_eq!(cols[1], cols[2], "{grouped}");
+    let whole = format!("SELECT {ours} AS a, {theirs} AS b FROM t");
+    let cols = text_columns(ctx, &whole).await;
+    assert_eq!(cols[0], cols[1], "{whole}");
+}
+
 async fn int_columns(ctx: &SessionContext, sql: &str) -> Vec<Vec<i64>> {
     let batches = ctx.sql(sql).await.unwrap().collect().await.unwrap();
     let width = batches[0].num_columns();
@@ -120,13 +131,7 @@ async fn count_distinct_matches_datafusion_grouped_and_not() {
             "count(DISTINCT s) FILTER (WHERE n > 100)",
         ),
     ] {
-        let grouped = format!("SELECT g, {ours} AS a, {theirs} AS b FROM t GROUP BY g ORDER BY g");
-        let cols = int_columns(&ctx, &grouped).await;
-        assert_eq!(cols[0], vec![0, 1, 2], "{grouped}");
-        assert_eq!(cols[1], cols[2], "{grouped}");
-        let whole = format!("SELECT {ours} AS a, {theirs} AS b FROM t");
-        let cols = int_columns(&ctx, &whole).await;
-        assert_eq!(cols[0], cols[1], "{whole}");
+        assert_same_as_datafusion(&ctx, ours, theirs).await;
     }
     // No rows at all: 0, as count.
     let cols = int_columns(
@@ -178,14 +183,7 @@ async fn distinct_hashes_counts_as_count_distinct_over_partitions() {
             "count(DISTINCT s) FILTER (WHERE n > 100)",
         ),
     ] {
-        let whole = format!(
-            "SELECT {ours} AS a, {theirs} AS b, count(DISTINCT weir_hash64(s)) AS c FROM t"
-        );
-        let cols = int_columns(&ctx, &whole).await;
-        assert_eq!(cols[0], cols[1], "{whole}");
-        let grouped = format!("SELECT g, {ours} AS a, {theirs} AS b FROM t GROUP BY g ORDER BY g");
-        let cols = int_columns(&ctx, &grouped).await;
-        assert_eq!(cols[1], cols[2], "{grouped}");
+        assert_same_as_datafusion(&ctx, ours, theirs).await;
     }
     // A value repeated across partitions counts once; no rows at all count 0.
     let cols = int_columns(
@@ -219,13 +217,7 @@ async fn first_and_last_value_match_datafusion_grouped_and_not() {
             "first_value(s ORDER BY ts) FILTER (WHERE n > 100)",
         ),
     ] {
-        let grouped = format!("SELECT g, {ours} AS a, {theirs} AS b FROM t GROUP BY g ORDER BY g");
-        let cols = text_columns(&ctx, &grouped).await;
-        assert_eq!(cols[0], ["0", "1", "2"], "{grouped}");
-        assert_eq!(cols[1], cols[2], "{grouped}");
-        let whole = format!("SELECT {ours} AS a, {theirs} AS b FROM t");
-        let cols = text_columns(&ctx, &whole).await;
-        assert_eq!(cols[0], cols[1], "{whole}");
+        assert_same_as_datafusion(&ctx, ours, theirs).await;
     }
     // The null-time rows do win `last` (nulls sort last), and a text order key is refused.
     let cols = text_columns(
