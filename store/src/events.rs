@@ -135,10 +135,7 @@ impl Wakeups {
     /// The next event, or `None` after `timeout` (the caller then polls: the fallback for
     /// anything a wake-up could not tell).
     pub async fn wait(&mut self, timeout: Duration) -> Option<StoreEvent> {
-        tokio::time::timeout(timeout, self.recv())
-            .await
-            .ok()
-            .flatten()
+        self.wait_for(timeout, |_| true).await
     }
 
     /// The next event that `wanted` accepts (or a `Resync`), or `None` after `timeout`: the

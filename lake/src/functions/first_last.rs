@@ -16,7 +16,7 @@ use std::mem::size_of;
 use std::sync::Arc;
 
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, BooleanArray, Int64Array};
-use datafusion::arrow::compute::{can_cast_types, cast};
+use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Int64Type};
 use datafusion::common::{Result, ScalarValue, plan_err};
 use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
@@ -67,7 +67,7 @@ pub(crate) fn orders_by(t: &DataType) -> bool {
             | DataType::UInt8
             | DataType::UInt16
             | DataType::UInt32
-    ) && can_cast_types(t, &DataType::Int64)
+    )
 }
 
 impl AggregateUDFImpl for FirstLast {
@@ -286,9 +286,13 @@ impl GroupsAccumulator for Winners {
         total_num_groups: usize,
     ) -> Result<()> {
         self.resize(total_num_groups);
-        let keys = values[1].as_primitive::<Int64Type>().clone();
-        let set = values[2].as_boolean().clone();
-        self.offer(&values[0], &keys, group_indices, |row| set.value(row))
+        let set = values[2].as_boolean();
+        self.offer(
+            &values[0],
+            values[1].as_primitive::<Int64Type>(),
+            group_indices,
+            |row| set.value(row),
+        )
     }
 
     /// Each row as a group of its own: its value and key, set unless filtered out.

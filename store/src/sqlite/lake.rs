@@ -126,10 +126,17 @@ pub(super) async fn upsert_online(
     let now = ts(clock::now());
     let mut tx = db.writer.begin().await?;
     let mut written = 0;
+    let full = upsert_online_sql(ONLINE_ROWS_PER_STATEMENT);
     for chunk in rows.chunks(ONLINE_ROWS_PER_STATEMENT) {
         // Full chunks share one prepared statement; a shorter last one is not worth keeping.
-        let sql = upsert_online_sql(chunk.len());
-        let mut query = sqlx::query(&sql).persistent(chunk.len() == ONLINE_ROWS_PER_STATEMENT);
+        let short;
+        let sql: &str = if chunk.len() == ONLINE_ROWS_PER_STATEMENT {
+            &full
+        } else {
+            short = upsert_online_sql(chunk.len());
+            &short
+        };
+        let mut query = sqlx::query(sql).persistent(chunk.len() == ONLINE_ROWS_PER_STATEMENT);
         for r in chunk {
             query = query
                 .bind(view)
